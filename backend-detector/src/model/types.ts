@@ -1,0 +1,33 @@
+/**
+ * Contract between the per-series streaming detector (model/) and its users:
+ * the replay CLI, the Kafka pipeline and the events/sink stages.
+ * Changing a field here is a cross-component change: update every caller.
+ */
+
+/** What the detector says about one point of one series. */
+export interface DetectorOutput {
+  /** Epoch milliseconds of the point. */
+  timestamp: number;
+  /** The observed value. */
+  value: number;
+  /** Normalized anomaly score >= 0; >= 1 means anomalous (vmanomaly convention). */
+  score: number;
+  /** Score mapped monotonically into [0, 1] (the replay CSV's anomaly_score). */
+  score01: number;
+  /** The detector's own decision after event logic (open/close hysteresis). */
+  isAnomaly: boolean;
+  /** Expected value and range for overlays (NaN while warming up). */
+  expected: number;
+  lower: number;
+  upper: number;
+  /** True until the detector has seen enough points to score. */
+  warmingUp: boolean;
+}
+
+/** One streaming detector per series; causal and deterministic. */
+export interface SeriesDetector {
+  /** Feed the next point (timestamps non-decreasing) and get its verdict. */
+  update(timestampMs: number, value: number): DetectorOutput;
+  /** Versioned, JSON-safe state, restorable with the factory's restore(). */
+  snapshot(): unknown;
+}
