@@ -1,0 +1,61 @@
+import { decodeCollectd, looksLikeCollectd, type CollectdSample } from './collectd';
+import { decodeInflux, looksLikeInflux } from './influx';
+import { decodeNative } from './native';
+import { InvalidMessageError, type InputFormat, type MetricPoint } from './types';
+
+export type Decoded =
+  { format: 'native' | 'influx'; points: MetricPoint[] } | { format: 'collectd'; samples: CollectdSample[] };
+
+export interface DecodeOptions {
+  format: InputFormat;
+  maxBytes: number;
+  /** Used for line-protocol lines without a timestamp (the Kafka record time). */
+  messageTimestamp: number;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Decode one Kafka record value; throws InvalidMessageError with a reason on bad input. */
+export function decodeMessage(value: Buffer | null, opts: DecodeOptions): Decoded {
+  if (value === null || value.length === 0) throw new InvalidMessageError('empty', 'empty message');
+  if (value.length > opts.maxBytes) {
+    throw new InvalidMessageError('oversized', `message is ${value.length} bytes, limit ${opts.maxBytes}`);
+  }
+  let text: string;
+  try {
+    text = utf8.decode(value);
+  } catch {
+    throw new InvalidMessageError('invalid_encoding', 'message is not valid UTF-8');
+  }
+  if (text.trim() === '') throw new InvalidMessageError('empty', 'message is blank');
+
+  switch (opts.format) {
+    case 'influx':
+      return { format: 'influx', points: decodeInflux(text, opts.messageTimestamp) };
+    case 'native':
+      return { format: 'native', points: decodeNative(parseJson(text)) };
+    case 'collectd':
+      return { format: 'collectd', samples: decodeCollectd(parseJson(text)) };
+    case 'auto':
+      return autoDetect(text, opts.messageTimestamp);
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new InvalidMessageError('invalid_json', (e as Error).message);
+  }
+}
+
+function autoDetect(text: string, messageTimestamp: number): Decoded {
+  const first = text.trimStart()[0];
+  if (first === '{' || first === '[') {
+    const parsed = parseJson(text);
+    if (looksLikeCollectd(parsed)) return { format: 'collectd', samples: decodeCollectd(parsed) };
+    return { format: 'native', points: decodeNative(parsed) };
+  }
+  if (looksLikeInflux(text)) return { format: 'influx', points: decodeInflux(text, messageTimestamp) };
+  throw new InvalidMessageError('unknown_format', 'neither JSON nor InfluxDB line protocol');
+}
