@@ -1,0 +1,59 @@
+/** Small, strict parsers for CLI option values; errors name the option and the reason. */
+
+export class UsageError extends Error {}
+
+export function parseIntOption(name: string, text: string | undefined, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < min)
+    throw new UsageError(`--${name}: expected an integer >= ${min}, got '${text}'`);
+  return v;
+}
+
+/** `300`, `300s`, `5m`, `1h`, `1d`, `250ms` → milliseconds. */
+export function parseDurationMs(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!m) throw new UsageError(`--${name}: expected a duration like 300, 30s, 5m, 1h, got '${text}'`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 's') as 'ms'];
+  const ms = Number(m[1]) * unit;
+  if (!(ms > 0)) throw new UsageError(`--${name}: must be > 0, got '${text}'`);
+  return ms;
+}
+
+export function parseTimeOption(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const t = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00Z`) : Date.parse(text);
+  if (Number.isNaN(t)) throw new UsageError(`--${name}: not an ISO-8601 time: '${text}'`);
+  return t;
+}
+
+export function parseListOption<T extends string>(
+  name: string,
+  text: string | undefined,
+  allowed: readonly T[]
+): T[] | undefined {
+  if (text === undefined) return undefined;
+  const items = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (items.length === 0) throw new UsageError(`--${name}: empty list`);
+  for (const item of items) {
+    if (!(allowed as readonly string[]).includes(item)) {
+      throw new UsageError(`--${name}: unknown value '${item}' (allowed: ${allowed.join(', ')})`);
+    }
+  }
+  return items as T[];
+}
+
+/** `2` or `1-3` → inclusive range. */
+export function parseRangeOption(name: string, text: string | undefined): [number, number] | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+)(?:-(\d+))?$/.exec(text.trim());
+  if (!m) throw new UsageError(`--${name}: expected N or LO-HI, got '${text}'`);
+  const lo = Number(m[1]);
+  const hi = m[2] === undefined ? lo : Number(m[2]);
+  if (hi < lo) throw new UsageError(`--${name}: range ${text} is empty`);
+  return [lo, hi];
+}
