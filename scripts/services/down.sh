@@ -2,6 +2,7 @@
 # `npm run services:down`: stops the services this clone's up.sh started (by the pids in
 # .services/*/pid, never by name, so services reused from elsewhere are left alone) and
 # removes their data. Logs stay in .services/ for post-mortems.
+# With arguments (kafka, prometheus, collectd) it stops only those.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=lib.sh
@@ -27,8 +28,22 @@ stop() {
   log "stopped $name (pid $pid)"
 }
 
+selected=("$@")
+for arg in "${selected[@]}"; do
+  [[ "$arg" =~ ^(kafka|prometheus|collectd)$ ]] || die "unknown service '$arg' (kafka, prometheus, collectd)"
+done
+is_selected() {
+  local arg
+  ((${#selected[@]} == 0)) && return 0
+  for arg in "${selected[@]}"; do [[ "$arg" == "$1" ]] && return 0; done
+  return 1
+}
+
 # collectd first so it does not spend its last seconds retrying a broker that is gone.
-stop collectd 10
-stop kafka 30
-stop prometheus 15
-rm -rf "$STATE_DIR/kafka/data" "$STATE_DIR/prometheus/data"
+for entry in collectd:10 kafka:30 prometheus:15; do
+  name="${entry%%:*}"
+  if is_selected "$name"; then
+    stop "$name" "${entry##*:}"
+    rm -rf "${STATE_DIR:?}/$name/data"
+  fi
+done

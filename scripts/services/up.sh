@@ -13,6 +13,9 @@ source "$here/lib.sh"
 
 started_at=$(date +%s%N)
 mkdir -p "$STATE_DIR"
+# Callers that must stop only what this run started (scripts/test.sh) name a file here;
+# each service started (not kept or reused) is appended to it, one name per line.
+started_file="${ANOMALYLENS_SERVICES_STARTED_FILE:-/dev/null}"
 
 # spawn <name> <cmd...>: runs the command detached (own session, survives this script) with
 # output in .services/<name>/<name>.log; the pid file names the process itself.
@@ -22,6 +25,7 @@ spawn() {
   local dir="$STATE_DIR/$name"
   mkdir -p "$dir"
   rm -f "$dir/pid"
+  echo "$name" >>"$started_file"
   setsid bash -c 'echo $$ >"$0"; exec "$@"' "$dir/pid" "$@" \
     </dev/null >"$dir/$name.log" 2>&1 &
   local i
