@@ -1,0 +1,329 @@
+/**
+ * Every setting of `anomaly-lens run`, in one table: the config loader, `run --help`,
+ * the docs and the docker-compose check all read it. Env vars win over the config file,
+ * which wins over the defaults.
+ */
+
+export type SettingType = 'string' | 'int' | 'number' | 'bool' | 'enum' | 'url' | 'topics' | 'list' | 'file';
+
+export interface Setting {
+  /** Key in the config file and in the parsed config object. */
+  name: string;
+  env: string;
+  type: SettingType;
+  /** Default as it would be written in the environment ('' = unset). */
+  default: string;
+  description: string;
+  /** For enums. */
+  choices?: readonly string[];
+  /** Inclusive bounds for numbers. */
+  min?: number;
+  max?: number;
+  /** Never printed or logged. */
+  secret?: boolean;
+}
+
+export const SETTINGS = [
+  // Kafka
+  {
+    name: 'kafkaBrokers',
+    env: 'ANOMALYLENS_KAFKA_BROKERS',
+    type: 'list',
+    default: '127.0.0.1:9092',
+    description: 'Kafka bootstrap servers, comma-separated host:port',
+  },
+  {
+    name: 'kafkaClientId',
+    env: 'ANOMALYLENS_KAFKA_CLIENT_ID',
+    type: 'string',
+    default: 'anomaly-lens-detector',
+    description: 'Kafka client id',
+  },
+  {
+    name: 'kafkaGroupId',
+    env: 'ANOMALYLENS_KAFKA_GROUP_ID',
+    type: 'string',
+    default: 'anomaly-lens-detector',
+    description: 'Consumer group id; run several detectors with the same id to scale out',
+  },
+  {
+    name: 'inputTopics',
+    env: 'ANOMALYLENS_INPUT_TOPICS',
+    type: 'topics',
+    default: 'metrics',
+    description:
+      'Input topics, comma-separated, each optionally `topic:format` with format auto|native|collectd|influx (default auto)',
+  },
+  {
+    name: 'dlqTopic',
+    env: 'ANOMALYLENS_DLQ_TOPIC',
+    type: 'string',
+    default: 'metrics.dlq',
+    description:
+      'Dead-letter topic for messages that cannot be decoded (reason in the `x-anomalylens-reason` header)',
+  },
+  {
+    name: 'fromBeginning',
+    env: 'ANOMALYLENS_KAFKA_FROM_BEGINNING',
+    type: 'bool',
+    default: 'false',
+    description: 'With no committed offset, start at the earliest offset instead of the latest',
+  },
+  {
+    name: 'kafkaConcurrency',
+    env: 'ANOMALYLENS_KAFKA_CONCURRENCY',
+    type: 'int',
+    default: '2',
+    min: 1,
+    max: 64,
+    description: 'Partitions processed concurrently',
+  },
+  {
+    name: 'kafkaSessionTimeoutMs',
+    env: 'ANOMALYLENS_KAFKA_SESSION_TIMEOUT_MS',
+    type: 'int',
+    default: '30000',
+    min: 6000,
+    max: 300000,
+    description: 'Consumer group session timeout (ms)',
+  },
+  {
+    name: 'kafkaTls',
+    env: 'ANOMALYLENS_KAFKA_TLS',
+    type: 'bool',
+    default: 'false',
+    description: 'Connect to Kafka over TLS',
+  },
+  {
+    name: 'kafkaTlsCaFile',
+    env: 'ANOMALYLENS_KAFKA_TLS_CA_FILE',
+    type: 'file',
+    default: '',
+    description: 'PEM CA bundle for the Kafka TLS connection (default: system CAs)',
+  },
+  {
+    name: 'kafkaTlsCertFile',
+    env: 'ANOMALYLENS_KAFKA_TLS_CERT_FILE',
+    type: 'file',
+    default: '',
+    description: 'PEM client certificate for Kafka mutual TLS',
+  },
+  {
+    name: 'kafkaTlsKeyFile',
+    env: 'ANOMALYLENS_KAFKA_TLS_KEY_FILE',
+    type: 'file',
+    default: '',
+    description: 'PEM client key for Kafka mutual TLS',
+  },
+  {
+    name: 'kafkaTlsRejectUnauthorized',
+    env: 'ANOMALYLENS_KAFKA_TLS_REJECT_UNAUTHORIZED',
+    type: 'bool',
+    default: 'true',
+    description: 'Verify the broker certificate',
+  },
+  {
+    name: 'kafkaSaslMechanism',
+    env: 'ANOMALYLENS_KAFKA_SASL_MECHANISM',
+    type: 'enum',
+    choices: ['none', 'plain', 'scram-sha-256', 'scram-sha-512'],
+    default: 'none',
+    description: 'SASL mechanism for Kafka',
+  },
+  {
+    name: 'kafkaSaslUsername',
+    env: 'ANOMALYLENS_KAFKA_SASL_USERNAME',
+    type: 'string',
+    default: '',
+    description: 'SASL username',
+  },
+  {
+    name: 'kafkaSaslPassword',
+    env: 'ANOMALYLENS_KAFKA_SASL_PASSWORD',
+    type: 'string',
+    default: '',
+    secret: true,
+    description: 'SASL password',
+  },
+  // Decoding and series
+  {
+    name: 'maxMessageBytes',
+    env: 'ANOMALYLENS_MAX_MESSAGE_BYTES',
+    type: 'int',
+    default: '1048576',
+    min: 64,
+    max: 104857600,
+    description: 'Larger messages are dead-lettered as oversized',
+  },
+  {
+    name: 'maxSeries',
+    env: 'ANOMALYLENS_MAX_SERIES',
+    type: 'int',
+    default: '100000',
+    min: 1,
+    max: 10000000,
+    description: 'Cap on active series; points of new series beyond it are dropped and counted',
+  },
+  {
+    name: 'seriesIdleTimeoutS',
+    env: 'ANOMALYLENS_SERIES_IDLE_TIMEOUT_S',
+    type: 'int',
+    default: '3600',
+    min: 60,
+    max: 604800,
+    description: 'A series with no point for this long is forgotten (frees its slot)',
+  },
+  // Remote write
+  {
+    name: 'remoteWriteUrl',
+    env: 'ANOMALYLENS_REMOTE_WRITE_URL',
+    type: 'url',
+    default: 'http://127.0.0.1:9090/api/v1/write',
+    description: 'Prometheus remote-write endpoint (protocol 1.0)',
+  },
+  {
+    name: 'remoteWriteUsername',
+    env: 'ANOMALYLENS_REMOTE_WRITE_USERNAME',
+    type: 'string',
+    default: '',
+    description: 'Basic-auth username for remote write',
+  },
+  {
+    name: 'remoteWritePassword',
+    env: 'ANOMALYLENS_REMOTE_WRITE_PASSWORD',
+    type: 'string',
+    default: '',
+    secret: true,
+    description: 'Basic-auth password for remote write',
+  },
+  {
+    name: 'remoteWriteBearerToken',
+    env: 'ANOMALYLENS_REMOTE_WRITE_BEARER_TOKEN',
+    type: 'string',
+    default: '',
+    secret: true,
+    description: 'Bearer token for remote write (exclusive with basic auth)',
+  },
+  {
+    name: 'remoteWriteTlsCaFile',
+    env: 'ANOMALYLENS_REMOTE_WRITE_TLS_CA_FILE',
+    type: 'file',
+    default: '',
+    description: 'PEM CA bundle for an https remote-write URL',
+  },
+  {
+    name: 'remoteWriteTlsRejectUnauthorized',
+    env: 'ANOMALYLENS_REMOTE_WRITE_TLS_REJECT_UNAUTHORIZED',
+    type: 'bool',
+    default: 'true',
+    description: 'Verify the remote-write server certificate',
+  },
+  {
+    name: 'remoteWriteTimeoutMs',
+    env: 'ANOMALYLENS_REMOTE_WRITE_TIMEOUT_MS',
+    type: 'int',
+    default: '10000',
+    min: 100,
+    max: 300000,
+    description: 'Timeout of one remote-write request (ms)',
+  },
+  {
+    name: 'remoteWriteBatchSamples',
+    env: 'ANOMALYLENS_REMOTE_WRITE_BATCH_SAMPLES',
+    type: 'int',
+    default: '6000',
+    min: 1,
+    max: 1000000,
+    description: 'Samples per remote-write request (6 output samples per input point)',
+  },
+  {
+    name: 'remoteWriteFlushMs',
+    env: 'ANOMALYLENS_REMOTE_WRITE_FLUSH_MS',
+    type: 'int',
+    default: '200',
+    min: 1,
+    max: 60000,
+    description: 'Longest a sample waits before a partial batch is sent (ms)',
+  },
+  {
+    name: 'remoteWriteMaxPendingSamples',
+    env: 'ANOMALYLENS_REMOTE_WRITE_MAX_PENDING_SAMPLES',
+    type: 'int',
+    default: '120000',
+    min: 1,
+    max: 100000000,
+    description: 'Unacknowledged samples at which consumption pauses (backpressure)',
+  },
+  {
+    name: 'remoteWriteConcurrency',
+    env: 'ANOMALYLENS_REMOTE_WRITE_CONCURRENCY',
+    type: 'int',
+    default: '2',
+    min: 1,
+    max: 64,
+    description: 'Parallel remote-write requests; series are sharded so each series stays in order',
+  },
+  {
+    name: 'retryInitialMs',
+    env: 'ANOMALYLENS_RETRY_INITIAL_MS',
+    type: 'int',
+    default: '250',
+    min: 1,
+    max: 60000,
+    description: 'First retry backoff for network errors, 5xx and 429 (ms)',
+  },
+  {
+    name: 'retryMaxMs',
+    env: 'ANOMALYLENS_RETRY_MAX_MS',
+    type: 'int',
+    default: '30000',
+    min: 1,
+    max: 600000,
+    description: 'Backoff ceiling (ms); retries continue while consumption is paused',
+  },
+  // Offsets, HTTP, logs
+  {
+    name: 'commitIntervalMs',
+    env: 'ANOMALYLENS_COMMIT_INTERVAL_MS',
+    type: 'int',
+    default: '1000',
+    min: 50,
+    max: 600000,
+    description: 'How often acknowledged offsets are committed (ms)',
+  },
+  {
+    name: 'shutdownTimeoutMs',
+    env: 'ANOMALYLENS_SHUTDOWN_TIMEOUT_MS',
+    type: 'int',
+    default: '20000',
+    min: 100,
+    max: 600000,
+    description: 'Longest a graceful shutdown waits for the sink to drain (ms)',
+  },
+  {
+    name: 'httpHost',
+    env: 'ANOMALYLENS_HTTP_HOST',
+    type: 'string',
+    default: '0.0.0.0',
+    description: 'Address of the HTTP server (/metrics, /healthz, /readyz, /api/status)',
+  },
+  {
+    name: 'httpPort',
+    env: 'ANOMALYLENS_HTTP_PORT',
+    type: 'int',
+    default: '9464',
+    min: 0,
+    max: 65535,
+    description: 'Port of the HTTP server (0 = any free port)',
+  },
+  {
+    name: 'logLevel',
+    env: 'ANOMALYLENS_LOG_LEVEL',
+    type: 'enum',
+    choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    default: 'info',
+    description: 'Log level (JSON logs on stdout)',
+  },
+] as const satisfies readonly Setting[];
+
+export type SettingName = (typeof SETTINGS)[number]['name'];
