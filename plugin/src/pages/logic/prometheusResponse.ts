@@ -36,7 +36,18 @@ function parseSample(raw: unknown): Sample {
   if (!Array.isArray(raw) || raw.length !== 2 || typeof raw[0] !== 'number' || typeof raw[1] !== 'string') {
     throw new PrometheusResponseError(`malformed sample ${JSON.stringify(raw)}: expected [unixSeconds, "value"]`);
   }
-  return { t: Math.round(raw[0] * 1000), v: Number(raw[1]) };
+  return { t: Math.round(raw[0] * 1000), v: parseValue(raw[1]) };
+}
+
+/** Prometheus writes infinities as "+Inf"/"-Inf", which Number() does not read. */
+function parseValue(text: string): number {
+  if (text === '+Inf' || text === 'Inf') {
+    return Infinity;
+  }
+  if (text === '-Inf') {
+    return -Infinity;
+  }
+  return Number(text);
 }
 
 function parseLabels(raw: unknown): Labels {
