@@ -25,3 +25,34 @@ export const NAB_PROFILES = {
   reward_low_FP_rate: { CostMatrix: { tpWeight: 1.0, fnWeight: 1.0, fpWeight: 0.22, tnWeight: 1.0 } },
   reward_low_FN_rate: { CostMatrix: { tpWeight: 1.0, fnWeight: 2.0, fpWeight: 0.11, tnWeight: 1.0 } },
 } as const;
+
+const ISO_RE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+/**
+ * Parse NAB timestamps (`2014-02-14 14:30:00`, label files' `...00.000000`, ISO-8601 with `T`
+ * and an optional zone) to epoch milliseconds; zone-less times are taken as UTC, as NAB does.
+ * Microseconds are kept as a fraction of a millisecond. Returns NaN when unparseable.
+ */
+export function parseNabTimestamp(text: string): number {
+  const m = ISO_RE.exec(text.trim());
+  if (!m) return Number.NaN;
+  const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = m;
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(s);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59)
+    return Number.NaN;
+  let ms = Date.UTC(Number(y), month - 1, day, hour, minute, second);
+  if (new Date(ms).getUTCDate() !== day) return Number.NaN; // e.g. 2014-02-30
+  if (frac) ms += Number(frac.padEnd(6, '0')) / 1000;
+  if (zone && zone !== 'Z') {
+    const sign = zone.startsWith('-') ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    const offsetMin = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0');
+    ms -= sign * offsetMin * 60_000;
+  }
+  return ms;
+}
