@@ -1,0 +1,57 @@
+/**
+ * The one retry/backoff policy of the detector: exponential backoff with "equal
+ * jitter" (half fixed, half random) so that many detectors recovering from the same
+ * outage do not retry in lockstep, capped at `maxMs`.
+ */
+export interface BackoffOptions {
+  initialMs: number;
+  maxMs: number;
+  /** Injected for tests; Math.random by default. */
+  random?: () => number;
+}
+
+export function backoffDelay(attempt: number, opts: BackoffOptions): number {
+  const ceiling = Math.min(opts.maxMs, opts.initialMs * 2 ** Math.min(attempt, 30));
+  const r = (opts.random ?? Math.random)();
+  return Math.round(ceiling / 2 + (ceiling / 2) * r);
+}
+
+/** What to do with a remote-write response status (Prometheus's own client rules). */
+export type Disposition = 'ok' | 'retry' | 'reject';
+
+export function classifyStatus(status: number): Disposition {
+  if (status >= 200 && status < 300) return 'ok';
+  if (status === 429 || status >= 500) return 'retry';
+  return 'reject';
+}
+
+/** Honour a numeric Retry-After (seconds) on 429/503, within the backoff ceiling. */
+export function retryAfterMs(header: string | undefined, maxMs: number): number | undefined {
+  if (!header) return undefined;
+  const s = Number(header);
+  if (!Number.isFinite(s) || s < 0) return undefined;
+  return Math.min(maxMs, s * 1000);
+}
+
+export class RetryAbortedError extends Error {
+  constructor() {
+    super('retry aborted');
+    this.name = 'RetryAbortedError';
+  }
+}
+
+/** Sleep that ends early (rejecting) when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new RetryAbortedError());
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new RetryAbortedError());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,238 @@
+import { NetworkError, type WriteResponse } from './client';
+import type { Label, Sample, TimeSeries } from './proto';
+import {
+  backoffDelay,
+  classifyStatus,
+  retryAfterMs,
+  sleep,
+  RetryAbortedError,
+  type BackoffOptions,
+} from './retry';
+
+/** Whoever waits for samples to be acknowledged (the offset tracker's ticket). */
+export interface AckTarget {
+  ack(samples: number): void;
+}
+
+export interface Writer {
+  write(timeseries: TimeSeries[]): Promise<WriteResponse>;
+}
+
+export interface SinkOptions {
+  /** Parallel requests; a series always goes to the same shard, so its samples stay ordered. */
+  shards: number;
+  batchSamples: number;
+  flushMs: number;
+  maxPendingSamples: number;
+  backoff: BackoffOptions;
+}
+
+export type FailureKind = 'network' | 'timeout' | 'http_5xx' | 'http_429';
+
+export interface SinkEvents {
+  written?(samples: number, seconds: number): void;
+  failed?(kind: FailureKind, detail: string, retryInMs: number): void;
+  rejected?(samples: number, status: number, body: string): void;
+  pendingChanged?(pending: number): void;
+}
+
+interface Entry {
+  labels: Label[];
+  value: number;
+  timestamp: number;
+  ticket: AckTarget;
+  addedAt: number;
+}
+
+interface Shard {
+  queue: Entry[];
+  inFlight: boolean;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * Batches output samples into remote-write requests by size and time, retries
+ * transient failures forever with backoff (consumption pauses meanwhile through
+ * `waitForCapacity`), drops batches the server rejects as invalid (4xx other than
+ * 429, like Prometheus's own remote write), and acknowledges every sample of a
+ * finished request to its ticket so offsets are committed only after the write.
+ */
+export class RemoteWriteSink {
+  private readonly shards: Shard[];
+  private pendingSamples = 0;
+  private capacityWaiters: Array<() => void> = [];
+  private drainWaiters: Array<() => void> = [];
+  private readonly abort = new AbortController();
+  private flushing = false;
+  private consecutiveFailures = 0;
+  private lastSuccess = 0;
+  private lastErrorText = '';
+
+  constructor(
+    private readonly writer: Writer,
+    private readonly opts: SinkOptions,
+    private readonly events: SinkEvents = {},
+    private readonly now: () => number = Date.now
+  ) {
+    this.shards = Array.from({ length: opts.shards }, () => ({ queue: [], inFlight: false }));
+  }
+
+  get pending(): number {
+    return this.pendingSamples;
+  }
+
+  /** Reachable = the last request got an answer that was not a transient failure. */
+  get reachable(): boolean {
+    return this.consecutiveFailures === 0 && this.lastSuccess > 0;
+  }
+
+  get lastSuccessAt(): number {
+    return this.lastSuccess;
+  }
+
+  get lastError(): string {
+    return this.lastErrorText;
+  }
+
+  get failureStreak(): number {
+    return this.consecutiveFailures;
+  }
+
+  /** Record the outcome of a health probe made outside the write path. */
+  noteProbe(ok: boolean, detail = ''): void {
+    if (ok) {
+      this.consecutiveFailures = 0;
+      this.lastSuccess = this.now();
+    } else {
+      this.consecutiveFailures = Math.max(1, this.consecutiveFailures);
+      this.lastErrorText = detail;
+    }
+  }
+
+  add(shard: number, labels: Label[], value: number, timestamp: number, ticket: AckTarget): void {
+    const s = this.shards[shard % this.shards.length];
+    s.queue.push({ labels, value, timestamp, ticket, addedAt: this.now() });
+    this.pendingSamples++;
+    if (s.inFlight) return;
+    if (s.queue.length >= this.opts.batchSamples) this.send(s);
+    else if (!s.timer) s.timer = setTimeout(() => this.send(s), this.opts.flushMs);
+  }
+
+  /** Resolves once fewer than maxPendingSamples are unacknowledged (or the sink closes). */
+  waitForCapacity(): Promise<void> {
+    if (this.pendingSamples < this.opts.maxPendingSamples || this.abort.signal.aborted)
+      return Promise.resolve();
+    return new Promise((resolve) => this.capacityWaiters.push(resolve));
+  }
+
+  get hasCapacity(): boolean {
+    return this.pendingSamples < this.opts.maxPendingSamples;
+  }
+
+  /** Send everything queued now; resolves true once all is acknowledged, false on timeout. */
+  async flush(timeoutMs: number): Promise<boolean> {
+    this.flushing = true;
+    try {
+      for (const s of this.shards) if (!s.inFlight && s.queue.length > 0) this.send(s);
+      if (this.pendingSamples === 0) return true;
+      let timer: NodeJS.Timeout | undefined;
+      const drained = await Promise.race([
+        new Promise<boolean>((resolve) => this.drainWaiters.push(() => resolve(true))),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+      ]);
+      clearTimeout(timer);
+      return drained;
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** Stop retrying and sending; unacknowledged samples stay uncommitted (re-read after restart). */
+  close(): void {
+    this.abort.abort();
+    for (const s of this.shards) clearTimeout(s.timer);
+    this.release(this.capacityWaiters);
+  }
+
+  private release(waiters: Array<() => void>): void {
+    const list = waiters.splice(0);
+    for (const w of list) w();
+  }
+
+  private send(s: Shard): void {
+    clearTimeout(s.timer);
+    s.timer = undefined;
+    if (s.inFlight || s.queue.length === 0 || this.abort.signal.aborted) return;
+    const batch = s.queue.splice(0, this.opts.batchSamples);
+    s.inFlight = true;
+    void this.deliver(batch).then(
+      () => this.finish(s, batch),
+      (e: unknown) => {
+        s.inFlight = false;
+        if (!(e instanceof RetryAbortedError)) throw e;
+      }
+    );
+  }
+
+  private finish(s: Shard, batch: Entry[]): void {
+    s.inFlight = false;
+    const perTicket = new Map<AckTarget, number>();
+    for (const e of batch) perTicket.set(e.ticket, (perTicket.get(e.ticket) ?? 0) + 1);
+    this.pendingSamples -= batch.length;
+    for (const [ticket, n] of perTicket) ticket.ack(n);
+    this.events.pendingChanged?.(this.pendingSamples);
+    if (this.pendingSamples < this.opts.maxPendingSamples) this.release(this.capacityWaiters);
+    if (this.pendingSamples === 0) this.release(this.drainWaiters);
+    if (s.queue.length === 0) return;
+    const age = this.now() - s.queue[0].addedAt;
+    if (this.flushing || s.queue.length >= this.opts.batchSamples || age >= this.opts.flushMs) this.send(s);
+    else s.timer = setTimeout(() => this.send(s), this.opts.flushMs - age);
+  }
+
+  /** Write one batch until it is acknowledged or rejected; retries transient failures. */
+  private async deliver(batch: Entry[]): Promise<void> {
+    const timeseries = group(batch);
+    for (let attempt = 0; ; attempt++) {
+      const started = process.hrtime.bigint();
+      let failure: { kind: FailureKind; detail: string; retryAfter?: number };
+      try {
+        const res = await this.writer.write(timeseries);
+        const disposition = classifyStatus(res.status);
+        if (disposition === 'ok' || disposition === 'reject') {
+          this.consecutiveFailures = 0;
+          this.lastSuccess = this.now();
+          if (disposition === 'ok')
+            this.events.written?.(batch.length, Number(process.hrtime.bigint() - started) / 1e9);
+          else this.events.rejected?.(batch.length, res.status, res.body);
+          return;
+        }
+        failure = {
+          kind: res.status === 429 ? 'http_429' : 'http_5xx',
+          detail: `HTTP ${res.status}: ${res.body}`,
+          retryAfter: retryAfterMs(res.retryAfter, this.opts.backoff.maxMs),
+        };
+      } catch (e) {
+        if (!(e instanceof NetworkError)) throw e;
+        failure = { kind: e.code === 'ETIMEDOUT' ? 'timeout' : 'network', detail: `${e.code}: ${e.message}` };
+      }
+      this.consecutiveFailures++;
+      this.lastErrorText = failure.detail;
+      const delay = Math.max(failure.retryAfter ?? 0, backoffDelay(attempt, this.opts.backoff));
+      this.events.failed?.(failure.kind, failure.detail, delay);
+      await sleep(delay, this.abort.signal);
+    }
+  }
+}
+
+/** Samples of the same series (same label-set object) share one TimeSeries. */
+function group(batch: Entry[]): TimeSeries[] {
+  const bySeries = new Map<Label[], Sample[]>();
+  for (const e of batch) {
+    const samples = bySeries.get(e.labels);
+    if (samples) samples.push({ value: e.value, timestamp: e.timestamp });
+    else bySeries.set(e.labels, [{ value: e.value, timestamp: e.timestamp }]);
+  }
+  const out: TimeSeries[] = [];
+  for (const [labels, samples] of bySeries) out.push({ labels, samples });
+  return out;
+}

@@ -1,0 +1,192 @@
+import { NetworkError, type WriteResponse } from '../../../src/sink/client';
+import type { Label, TimeSeries } from '../../../src/sink/proto';
+import { RemoteWriteSink, type AckTarget, type Writer } from '../../../src/sink/sink';
+
+/** A scripted remote-write endpoint: each request waits for the test to answer it. */
+class ScriptedWriter implements Writer {
+  requests: TimeSeries[][] = [];
+  private answers: Array<(r: WriteResponse | Error) => void> = [];
+  write(ts: TimeSeries[]): Promise<WriteResponse> {
+    this.requests.push(ts);
+    return new Promise((resolve, reject) => {
+      this.answers.push((r) => (r instanceof Error ? reject(r) : resolve(r)));
+    });
+  }
+  get waiting(): number {
+    return this.answers.length;
+  }
+  answer(r: WriteResponse | Error = { status: 204, body: '' }): void {
+    const a = this.answers.shift();
+    if (!a) throw new Error('no request waiting');
+    a(r);
+  }
+}
+
+class Ticket implements AckTarget {
+  acked = 0;
+  ack(n: number): void {
+    this.acked += n;
+  }
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 5));
+const labels = (i: number): Label[] => [{ name: '__name__', value: `s${i}` }];
+const samples = (reqs: TimeSeries[][]) => reqs.map((r) => r.reduce((n, ts) => n + ts.samples.length, 0));
+
+function makeSink(
+  writer: Writer,
+  over: Partial<ConstructorParameters<typeof RemoteWriteSink>[1]> = {},
+  events = {}
+) {
+  return new RemoteWriteSink(
+    writer,
+    {
+      shards: 1,
+      batchSamples: 3,
+      flushMs: 30,
+      maxPendingSamples: 100,
+      backoff: { initialMs: 1, maxMs: 4, random: () => 0 },
+      ...over,
+    },
+    events
+  );
+}
+
+describe('RemoteWriteSink', () => {
+  it('sends full batches at once and a partial batch after flushMs, one request in flight per shard', async () => {
+    const w = new ScriptedWriter();
+    const sink = makeSink(w);
+    const t = new Ticket();
+    for (let i = 0; i < 7; i++) sink.add(0, labels(i), i, 1000 + i, t);
+    expect(samples(w.requests)).toEqual([3]);
+    w.answer();
+    await tick();
+    // The second full batch goes out as soon as the first is acknowledged.
+    expect(samples(w.requests)).toEqual([3, 3]);
+    expect(t.acked).toBe(3);
+    w.answer();
+    await tick();
+    expect(samples(w.requests)).toEqual([3, 3]);
+    await new Promise((r) => setTimeout(r, 40));
+    expect(samples(w.requests)).toEqual([3, 3, 1]);
+    w.answer();
+    await tick();
+    expect(t.acked).toBe(7);
+    expect(sink.pending).toBe(0);
+    sink.close();
+  });
+
+  it('groups samples of one series into one TimeSeries, in order', async () => {
+    const w = new ScriptedWriter();
+    const sink = makeSink(w, { batchSamples: 10 });
+    const a = labels(1);
+    const t = new Ticket();
+    sink.add(0, a, 1, 1000, t);
+    sink.add(0, labels(2), 5, 1000, t);
+    sink.add(0, a, 2, 2000, t);
+    void sink.flush(1000);
+    expect(w.requests[0]).toEqual([
+      {
+        labels: a,
+        samples: [
+          { value: 1, timestamp: 1000 },
+          { value: 2, timestamp: 2000 },
+        ],
+      },
+      { labels: labels(2), samples: [{ value: 5, timestamp: 1000 }] },
+    ]);
+    w.answer();
+    sink.close();
+  });
+
+  it('retries network errors, 5xx and 429 with backoff, acknowledging only after success', async () => {
+    const w = new ScriptedWriter();
+    const failures: string[] = [];
+    const sink = makeSink(w, {}, { failed: (kind: string) => failures.push(kind) });
+    const t = new Ticket();
+    for (let i = 0; i < 3; i++) sink.add(0, labels(i), i, 1000, t);
+    w.answer(new NetworkError('connect ECONNREFUSED', 'ECONNREFUSED'));
+    await tick();
+    w.answer({ status: 503, body: 'unavailable' });
+    await tick();
+    w.answer({ status: 429, body: 'slow down' });
+    await tick();
+    expect(t.acked).toBe(0);
+    expect(sink.reachable).toBe(false);
+    expect(sink.lastError).toBe('HTTP 429: slow down');
+    w.answer();
+    await tick();
+    expect(failures).toEqual(['network', 'http_5xx', 'http_429']);
+    expect(w.requests).toHaveLength(4);
+    expect(w.requests[3]).toEqual(w.requests[0]);
+    expect(t.acked).toBe(3);
+    expect(sink.reachable).toBe(true);
+    sink.close();
+  });
+
+  it('drops batches rejected with 4xx, reporting the reason, and still acknowledges them', async () => {
+    const w = new ScriptedWriter();
+    const rejected: Array<[number, number, string]> = [];
+    const sink = makeSink(
+      w,
+      {},
+      { rejected: (n: number, status: number, body: string) => rejected.push([n, status, body]) }
+    );
+    const t = new Ticket();
+    for (let i = 0; i < 3; i++) sink.add(0, labels(i), i, 1000, t);
+    w.answer({ status: 400, body: 'out of order sample' });
+    await tick();
+    expect(rejected).toEqual([[3, 400, 'out of order sample']]);
+    expect(w.requests).toHaveLength(1);
+    expect(t.acked).toBe(3);
+    sink.close();
+  });
+
+  it('applies backpressure: waitForCapacity blocks while too much is unacknowledged', async () => {
+    const w = new ScriptedWriter();
+    const sink = makeSink(w, { maxPendingSamples: 5 });
+    const t = new Ticket();
+    for (let i = 0; i < 6; i++) sink.add(0, labels(i), i, 1000, t);
+    expect(sink.hasCapacity).toBe(false);
+    let released = false;
+    void sink.waitForCapacity().then(() => (released = true));
+    await tick();
+    expect(released).toBe(false);
+    w.answer();
+    await tick();
+    expect(released).toBe(true);
+    expect(sink.pending).toBe(3);
+    sink.close();
+  });
+
+  it('keeps shards independent so one slow request does not hold the others', async () => {
+    const w = new ScriptedWriter();
+    const sink = makeSink(w, { shards: 2, batchSamples: 2 });
+    const t = new Ticket();
+    sink.add(0, labels(1), 1, 1000, t);
+    sink.add(0, labels(1), 2, 2000, t);
+    sink.add(1, labels(2), 1, 1000, t);
+    sink.add(1, labels(2), 2, 2000, t);
+    expect(w.waiting).toBe(2);
+    w.answer();
+    w.answer();
+    await tick();
+    expect(t.acked).toBe(4);
+    sink.close();
+  });
+
+  it('flush sends partial batches now and reports whether everything drained', async () => {
+    const w = new ScriptedWriter();
+    const sink = makeSink(w, { flushMs: 60000 });
+    const t = new Ticket();
+    sink.add(0, labels(1), 1, 1000, t);
+    const done = sink.flush(1000);
+    expect(w.requests).toHaveLength(1);
+    w.answer();
+    await expect(done).resolves.toBe(true);
+    sink.add(0, labels(1), 1, 2000, t);
+    const timedOut = sink.flush(20);
+    await expect(timedOut).resolves.toBe(false);
+    sink.close();
+  });
+});
