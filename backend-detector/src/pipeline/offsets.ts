@@ -1,0 +1,121 @@
+import type { AckTarget } from '../sink/sink';
+
+export interface TopicPartitionOffset {
+  topic: string;
+  partition: number;
+  /** The next offset to read, as Kafka commits it. */
+  offset: string;
+}
+
+/**
+ * One fetched batch of one partition: done once it is sealed (every point of it was
+ * handed to the sink) and the sink acknowledged all of them.
+ */
+export class Ticket implements AckTarget {
+  private outstanding = 0;
+  private sealed = false;
+
+  constructor(
+    readonly generation: number,
+    /** Offset of the batch's last message. */
+    readonly lastOffset: string,
+    private readonly onDone: () => void
+  ) {}
+
+  get done(): boolean {
+    return this.sealed && this.outstanding === 0;
+  }
+
+  /** `n` more samples of this batch were handed to the sink. */
+  expect(n: number): void {
+    this.outstanding += n;
+  }
+
+  ack(n: number): void {
+    this.outstanding -= n;
+    if (this.done) this.onDone();
+  }
+
+  seal(): void {
+    this.sealed = true;
+    if (this.done) this.onDone();
+  }
+}
+
+interface PartitionState {
+  tickets: Ticket[];
+  /** Highest offset whose batch and all earlier ones are done, not yet committed. */
+  committable?: string;
+}
+
+/**
+ * At-least-once bookkeeping: a partition's offset may be committed only up to the end
+ * of the longest prefix of its batches that the sink fully acknowledged. Batches finish
+ * out of order (sharded sink), so done tickets wait behind earlier unfinished ones.
+ */
+export class OffsetTracker {
+  private readonly partitions = new Map<string, PartitionState>();
+  private gen = 0;
+
+  get generation(): number {
+    return this.gen;
+  }
+
+  open(topic: string, partition: number, lastOffset: string): Ticket {
+    const key = `${topic}\u0000${partition}`;
+    let state = this.partitions.get(key);
+    if (!state) {
+      state = { tickets: [] };
+      this.partitions.set(key, state);
+    }
+    const owner = state;
+    const gen = this.gen;
+    const ticket = new Ticket(gen, lastOffset, () => {
+      if (gen === this.gen) this.advance(owner);
+    });
+    state.tickets.push(ticket);
+    return ticket;
+  }
+
+  /** Unfinished batches across partitions. */
+  get inFlight(): number {
+    let n = 0;
+    for (const s of this.partitions.values()) n += s.tickets.length;
+    return n;
+  }
+
+  /** Offsets ready to commit since the last call (consumed by the call). */
+  takeCommittable(): TopicPartitionOffset[] {
+    const out: TopicPartitionOffset[] = [];
+    for (const [key, s] of this.partitions) {
+      if (s.committable === undefined) continue;
+      const [topic, partition] = key.split('\u0000');
+      out.push({ topic, partition: Number(partition), offset: (BigInt(s.committable) + 1n).toString() });
+      s.committable = undefined;
+    }
+    return out;
+  }
+
+  /** Put offsets back when a commit failed, unless newer ones were recorded meanwhile. */
+  restore(offsets: TopicPartitionOffset[]): void {
+    for (const o of offsets) {
+      const s = this.partitions.get(`${o.topic}\u0000${o.partition}`);
+      if (s && s.committable === undefined) s.committable = (BigInt(o.offset) - 1n).toString();
+    }
+  }
+
+  /**
+   * After a rebalance the group restarts every partition from its committed offset:
+   * forget all bookkeeping so acknowledgements of the old generation commit nothing.
+   */
+  reset(): void {
+    this.gen++;
+    this.partitions.clear();
+  }
+
+  private advance(s: PartitionState): void {
+    while (s.tickets.length > 0 && s.tickets[0].done) {
+      s.committable = s.tickets.shift()!.lastOffset;
+    }
+  }
+}
