@@ -1,0 +1,263 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * `npm run eval`: detection quality of the real detector on labeled data, with NAB's rules.
+ *
+ *   1. builds the CLI if any source is newer than dist/;
+ *   2. generates a labeled data set (`anomaly-lens simulate --to file`);
+ *   3. replays the detector (`anomaly-lens replay`) over ../shared/nab (when present) and over it;
+ *   4. scores both with `anomaly-lens eval` and prints one table, with published NAB scores;
+ *   5. when python3 and ../shared/tools/nab_score.py exist, scores the same outputs with that
+ *      independent scorer and fails if any number differs by more than 0.01.
+ *
+ * options: --nab <dir> (default ../shared/nab or $ANOMALY_LENS_NAB), --no-nab,
+ *          --out <dir> (default <repo>/eval-results), --series <n> (24), --seed <n> (1),
+ *          --length <rows> (4032), --per-file
+ */
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+
+const PKG = path.resolve(__dirname, '..');
+const REPO = path.resolve(PKG, '..');
+const CLI = path.join(PKG, 'bin', 'anomaly-lens.js');
+const PROFILES = ['standard', 'reward_low_FP_rate', 'reward_low_FN_rate'];
+const TOLERANCE = 0.01;
+const PUBLISHED = [
+  ['ARTime', 73.5],
+  ['Numenta HTM', 69.5],
+  ['CAD OSE', 66.1],
+  ['Random Cut Forest', 61.3],
+  ['Relative Entropy', 54.1],
+  ['KNN CAD', 52.5],
+  ['Twitter ADVec', 44.1],
+];
+
+function parseOptions(argv) {
+  const o = {
+    nab: process.env.ANOMALY_LENS_NAB || path.resolve(REPO, '..', 'shared', 'nab'),
+    useNab: true,
+    out: path.join(REPO, 'eval-results'),
+    series: '24',
+    seed: '1',
+    length: '4032',
+    perFile: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) fail(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--nab') o.nab = path.resolve(value());
+    else if (a === '--no-nab') o.useNab = false;
+    else if (a === '--out') o.out = path.resolve(value());
+    else if (a === '--series') o.series = value();
+    else if (a === '--seed') o.seed = value();
+    else if (a === '--length') o.length = value();
+    else if (a === '--per-file') o.perFile = true;
+    else if (a === '--help' || a === '-h') {
+      process.stdout.write(
+        fs
+          .readFileSync(__filename, 'utf8')
+          .split('*/')[0]
+          .replace(/^[\s\S]*?\/\*\*\n/, '')
+          .replace(/^ \*\s?/gm, '')
+      );
+      process.exit(0);
+    } else fail(`unknown option ${a}`);
+  }
+  return o;
+}
+
+function fail(msg) {
+  process.stderr.write(`eval: ${msg}\n`);
+  process.exit(1);
+}
+
+function run(cmd, args, { capture = false } = {}) {
+  const r = spawnSync(cmd, args, {
+    cwd: PKG,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit',
+  });
+  if (r.error) fail(`${cmd} ${args.join(' ')}: ${r.error.message}`);
+  if (r.status !== 0) fail(`${path.basename(cmd)} ${args.join(' ')} exited with ${r.status}`);
+  return r.stdout;
+}
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+function buildIfNeeded() {
+  const entry = path.join(PKG, 'dist', 'cli', 'main.js');
+  const built = fs.existsSync(entry) ? fs.statSync(entry).mtimeMs : 0;
+  if (built >= newestMtime(path.join(PKG, 'src'))) return;
+  process.stderr.write('eval: building the CLI (npm run build)\n');
+  run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(PKG, 'tsconfig.build.json')]);
+}
+
+function cli(args, opts) {
+  return run(process.execPath, [CLI, ...args], opts);
+}
+
+/** Replay into a fresh directory so that no stale output from an earlier run is scored. */
+function replay(dataDir, resultsDir) {
+  fs.rmSync(resultsDir, { recursive: true, force: true });
+  const t0 = Date.now();
+  cli(['replay', '--input', dataDir, '--output', resultsDir]);
+  return (Date.now() - t0) / 1000;
+}
+
+function ourScores(root, resultsDir, perFile) {
+  if (perFile) cli(['eval', '--nab-root', root, '--results', resultsDir, '--per-file']);
+  return JSON.parse(cli(['eval', '--nab-root', root, '--results', resultsDir, '--json'], { capture: true }));
+}
+
+function findPython() {
+  for (const cmd of ['python3', 'python']) {
+    const r = spawnSync(cmd, ['--version'], { encoding: 'utf8' });
+    if (r.status === 0) return cmd;
+  }
+  return undefined;
+}
+
+/** The independent scorer's numbers for the same outputs, or undefined when unavailable. */
+function referenceScores(python, scorer, root, resultsDir) {
+  const base = [scorer, '--nab-root', root, '--results', resultsDir, '--layout', 'flat', '--json'];
+  const pick = (json) => Object.values(JSON.parse(json).detectors)[0];
+  return {
+    swept: pick(run(python, base, { capture: true })),
+    deployed: pick(run(python, [...base, '--flag-column', 'is_anomaly'], { capture: true })),
+  };
+}
+
+const fmt = (v, d = 1) => (v === null || v === undefined ? 'n/a' : v.toFixed(d));
+
+/** Plain text table; the first `textColumns` columns are left-aligned, numbers right-aligned. */
+function table(head, rows, textColumns = 1) {
+  const w = head.map((h, c) => Math.max(h.length, ...rows.map((r) => String(r[c]).length)));
+  const line = (r) =>
+    r
+      .map((cell, c) => (c < textColumns ? String(cell).padEnd(w[c]) : String(cell).padStart(w[c])))
+      .join('  ');
+  return [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function main() {
+  const o = parseOptions(process.argv.slice(2));
+  buildIfNeeded();
+  if (!fs.existsSync(path.join(PKG, 'dist', 'cli', 'replay.js'))) {
+    fail('the replay command is not built (dist/cli/replay.js missing); nothing to evaluate');
+  }
+  fs.mkdirSync(o.out, { recursive: true });
+
+  const sets = [];
+  const nabPresent = o.useNab && fs.existsSync(path.join(o.nab, 'labels', 'combined_windows.json'));
+  if (nabPresent) {
+    sets.push({ name: 'NAB subset', root: o.nab, results: path.join(o.out, 'nab') });
+  } else if (o.useNab) {
+    process.stdout.write(`eval: ${o.nab} not found: evaluating the generated data set only\n`);
+  }
+  const simRoot = path.join(o.out, 'generated-data');
+  fs.rmSync(simRoot, { recursive: true, force: true });
+  cli([
+    'simulate',
+    '--to',
+    'file',
+    '--output',
+    simRoot,
+    '--series',
+    o.series,
+    '--seed',
+    o.seed,
+    '--length',
+    o.length,
+  ]);
+  sets.push({
+    name: `generated (seed ${o.seed}, ${o.series} series)`,
+    root: simRoot,
+    results: path.join(o.out, 'generated'),
+  });
+
+  for (const s of sets) {
+    process.stdout.write(`eval: replaying ${s.name} → ${s.results}\n`);
+    s.seconds = replay(path.join(s.root, 'data'), s.results);
+    s.ours = ourScores(s.root, s.results, o.perFile);
+  }
+
+  const scorer = path.resolve(REPO, '..', 'shared', 'tools', 'nab_score.py');
+  const python = fs.existsSync(scorer) ? findPython() : undefined;
+  let worst = 0;
+  if (python) {
+    const rows = [];
+    for (const s of sets) {
+      const ref = referenceScores(python, scorer, s.root, s.results);
+      const pairs = PROFILES.map((p) => [p, s.ours.scores[p].normalised, ref.swept[p].normalised]);
+      pairs.push([
+        'as deployed (standard)',
+        s.ours.deployed ? s.ours.deployed.standard.normalised : null,
+        ref.deployed.standard.normalised,
+      ]);
+      for (const [label, mine, theirs] of pairs) {
+        const diff = mine === null || theirs === null ? null : mine - theirs;
+        if (diff === null ? mine !== theirs : Math.abs(diff) > worst)
+          worst = diff === null ? Infinity : Math.abs(diff);
+        rows.push([
+          s.name,
+          label,
+          fmt(mine, 4),
+          fmt(theirs, 4),
+          diff === null ? 'n/a' : (diff < 0 ? '' : '+') + diff.toFixed(6),
+        ]);
+      }
+    }
+    process.stdout.write(
+      '\ncross-check: anomaly-lens eval vs ../shared/tools/nab_score.py (normalised scores)\n'
+    );
+    process.stdout.write(table(['data set', 'profile', 'ours', 'nab_score.py', 'diff'], rows, 2) + '\n');
+  } else {
+    process.stdout.write('\ncross-check skipped: python3 or ../shared/tools/nab_score.py not available\n');
+  }
+
+  process.stdout.write('\nNAB scores (0 = null detector, 100 = perfect; threshold swept over every score;\n');
+  process.stdout.write("as deployed = the detector's own is_anomaly decisions, standard profile)\n");
+  const rows = sets.map((s) => {
+    const rowsTotal = s.ours.nRows;
+    return [
+      s.name,
+      s.ours.nFiles,
+      s.ours.nWindows,
+      ...PROFILES.map((p) => fmt(s.ours.scores[p].normalised)),
+      s.ours.deployed ? fmt(s.ours.deployed.standard.normalised) : 'n/a',
+      `${Math.round(rowsTotal / s.seconds / 1000)}k`,
+    ];
+  });
+  process.stdout.write(
+    table(
+      ['data set', 'files', 'windows', 'standard', 'low FP', 'low FN', 'as deployed', 'replay pts/s'],
+      rows
+    ) + '\n'
+  );
+  process.stdout.write(
+    'published, NAB subset, standard: ' + PUBLISHED.map(([n, v]) => `${n} ${v.toFixed(1)}`).join(', ') + '\n'
+  );
+  if (!nabPresent) {
+    process.stdout.write(`(NAB subset not evaluated: ${o.useNab ? `${o.nab} absent` : '--no-nab'})\n`);
+  }
+  if (worst > TOLERANCE) {
+    fail(
+      `FAILED: anomaly-lens eval and nab_score.py disagree by ${worst} (> ${TOLERANCE}): the NAB scorer is wrong`
+    );
+  }
+}
+
+main();
