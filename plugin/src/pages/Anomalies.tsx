@@ -1,14 +1,225 @@
-import React from 'react';
+import React, { useMemo, useState } from 'react';
+import { css } from '@emotion/css';
+import { GrafanaTheme2 } from '@grafana/data';
 import { PluginPage } from '@grafana/runtime';
+import {
+  Alert,
+  Badge,
+  BadgeColor,
+  Icon,
+  InlineField,
+  InlineSwitch,
+  Input,
+  LinkButton,
+  RadioButtonGroup,
+  Stack,
+  useStyles2,
+} from '@grafana/ui';
 import { testIds } from '../components/testIds';
+import { StatCard, statGridStyle } from '../components/app/StatCard';
+import { getTableStyles } from '../components/app/tableStyles';
+import { useAppSettings } from '../components/app/useAppSettings';
+import { usePolling } from '../components/app/usePolling';
+import { PrometheusClient } from './api/prometheus';
+import { loadAnomalyEvents } from './api/anomalies';
+import { AnomalyEvent, Severity, matchesFilter, severityOf, summarizeEvents } from './logic/events';
+import { formatDuration, formatLabels, formatScore, formatTime, seriesTitle } from './logic/format';
+import { dashboardUrl, eventOverviewUrl } from './logic/links';
 
-// Routing placeholder from the scaffold; the pages helper replaces this page's body.
+const RANGES = [
+  { label: '1h', value: 3_600_000 },
+  { label: '6h', value: 6 * 3_600_000 },
+  { label: '24h', value: 24 * 3_600_000 },
+  { label: '7d', value: 7 * 24 * 3_600_000 },
+];
+
+const SEVERITY_COLOR: Record<Severity, BadgeColor> = {
+  critical: 'red',
+  major: 'orange',
+  minor: 'blue',
+  unknown: 'darkgrey',
+};
+
+const REFRESH_MS = 30_000;
+
 function Anomalies() {
+  const s = useStyles2(getStyles);
+  const settings = useAppSettings();
+  const [rangeMs, setRangeMs] = useState(RANGES[1].value);
+  const [filter, setFilter] = useState('');
+  const [openOnly, setOpenOnly] = useState(false);
+
+  const result = usePolling(
+    () => loadAnomalyEvents(new PrometheusClient(settings.datasourceUid), rangeMs, Date.now()),
+    REFRESH_MS,
+    [settings.datasourceUid, rangeMs]
+  );
+
+  const events = result.data?.events;
+  const visible = useMemo(
+    () => (events ?? []).filter((e) => (!openOnly || e.open) && matchesFilter(e.labels, filter)),
+    [events, openOnly, filter]
+  );
+  const summary = useMemo(() => summarizeEvents(events ?? []), [events]);
+  const rangeLabel = RANGES.find((r) => r.value === rangeMs)?.label ?? '';
+
   return (
     <PluginPage>
-      <div data-testid={testIds.anomalies.container} />
+      <div data-testid={testIds.anomalies.container}>
+        <div className={s.grid}>
+          <StatCard
+            label="Open now"
+            value={events ? String(summary.open) : '–'}
+            level={summary.open > 0 ? 'critical' : events ? 'ok' : 'neutral'}
+            testId={testIds.anomalies.statOpen}
+          />
+          <StatCard label={`Events in ${rangeLabel}`} value={events ? String(summary.total) : '–'} />
+          <StatCard label="Series affected" value={events ? String(summary.seriesAffected) : '–'} />
+          <StatCard
+            label="Highest score"
+            value={formatScore(summary.worstScore)}
+            level={summary.critical > 0 ? 'critical' : summary.worstScore !== null ? 'warning' : 'neutral'}
+            hint={summary.critical > 0 ? `${summary.critical} critical` : undefined}
+          />
+        </div>
+
+        <div className={s.controls}>
+          <Stack direction="row" gap={2} alignItems="center" wrap="wrap">
+            <RadioButtonGroup options={RANGES} value={rangeMs} onChange={setRangeMs} size="sm" />
+            <Input
+              className={s.filter}
+              prefix={<Icon name="search" />}
+              placeholder="Filter by label, e.g. host=web-1 cpu"
+              value={filter}
+              onChange={(e) => setFilter(e.currentTarget.value)}
+              data-testid={testIds.anomalies.filter}
+            />
+            <InlineField label="Open only" transparent>
+              <InlineSwitch
+                value={openOnly}
+                onChange={() => setOpenOnly(!openOnly)}
+                data-testid={testIds.anomalies.openOnly}
+              />
+            </InlineField>
+            <LinkButton
+              variant="secondary"
+              size="sm"
+              icon="apps"
+              href={dashboardUrl(settings.overviewDashboardUid, 'now-' + rangeLabel)}
+            >
+              Overview dashboard
+            </LinkButton>
+            {result.loading && <span className={s.muted}>Refreshing…</span>}
+          </Stack>
+        </div>
+
+        {result.error && (
+          <Alert title="Could not load anomaly events" severity="error" data-testid={testIds.anomalies.error}>
+            {result.error}. Check that the datasource <code>{settings.datasourceUid}</code> (app configuration) is the
+            Prometheus the detector writes to.
+          </Alert>
+        )}
+
+        {events && visible.length === 0 && (
+          <div className={s.empty} data-testid={testIds.anomalies.empty}>
+            <Icon name="check-circle" size="xl" className={s.ok} />
+            <div>
+              {events.length === 0
+                ? `No anomalies in the last ${rangeLabel}: every scored series stayed within its expected range.`
+                : 'No event matches the filter.'}
+            </div>
+          </div>
+        )}
+
+        {visible.length > 0 && (
+          <EventsTable events={visible} overviewUid={settings.overviewDashboardUid} stepMs={result.data?.stepMs ?? 0} />
+        )}
+      </div>
     </PluginPage>
   );
 }
 
+function EventsTable({ events, overviewUid, stepMs }: { events: AnomalyEvent[]; overviewUid: string; stepMs: number }) {
+  const t = useStyles2(getTableStyles);
+  return (
+    <>
+      <table className={t.table} data-testid={testIds.anomalies.table}>
+        <thead>
+          <tr>
+            <th>State</th>
+            <th>Severity</th>
+            <th>Series</th>
+            <th>Started</th>
+            <th className={t.numeric}>Duration</th>
+            <th className={t.numeric}>Peak score</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {events.map((event) => {
+            const severity = severityOf(event.peakScore);
+            return (
+              <tr key={event.id} data-testid={testIds.anomalies.row}>
+                <td>
+                  {event.open ? (
+                    <Badge color="red" text="Open" icon="fire" />
+                  ) : (
+                    <Badge color="green" text="Resolved" icon="check" />
+                  )}
+                </td>
+                <td>
+                  <Badge color={SEVERITY_COLOR[severity]} text={severity} />
+                </td>
+                <td>
+                  <div className={t.primary}>{seriesTitle(event.labels)}</div>
+                  <div className={t.muted}>{formatLabels(event.labels, ['metric', 'host'])}</div>
+                </td>
+                <td className={t.nowrap}>{formatTime(event.startMs)}</td>
+                <td className={t.numeric}>
+                  {formatDuration(event.durationMs)}
+                  {event.open ? ' so far' : ''}
+                </td>
+                <td className={t.numeric}>{formatScore(event.peakScore)}</td>
+                <td>
+                  <LinkButton
+                    size="sm"
+                    variant="secondary"
+                    fill="text"
+                    icon="chart-line"
+                    href={eventOverviewUrl(overviewUid, event)}
+                  >
+                    View
+                  </LinkButton>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {stepMs > 0 && (
+        <div className={t.muted}>
+          Resolution {formatDuration(stepMs)}: events shorter than that may be merged or missed; the dashboard shows
+          every point.
+        </div>
+      )}
+    </>
+  );
+}
+
 export default Anomalies;
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  grid: statGridStyle(theme),
+  controls: css({ marginBottom: theme.spacing(2) }),
+  filter: css({ width: 320 }),
+  muted: css({ color: theme.colors.text.secondary }),
+  ok: css({ color: theme.colors.success.text }),
+  empty: css({
+    display: 'flex',
+    gap: theme.spacing(1.5),
+    alignItems: 'center',
+    padding: theme.spacing(4),
+    justifyContent: 'center',
+    color: theme.colors.text.secondary,
+  }),
+});

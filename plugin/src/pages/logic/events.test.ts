@@ -101,7 +101,7 @@ describe('buildEvents', () => {
       metric: { __name__: 'anomalylens_score', host: 'web-1', region: 'eu', metric: 'cpu_utilization' },
       values: [
         [sec(1), '1.4'],
-        [sec(2), '2.6'],
+        [sec(2), '3.6'],
       ],
     },
     {
@@ -130,14 +130,14 @@ describe('buildEvents', () => {
       startMs: at(1),
       endMs: at(3),
       durationMs: 2 * STEP,
-      peakScore: 2.6,
+      peakScore: 3.6,
     });
     expect(closed.labels).not.toHaveProperty('__name__');
   });
 
   it('summarizes open, affected series, worst score and critical events', () => {
     const summary = summarizeEvents(buildEvents(flagSeries, scoreSeries, { stepMs: STEP, rangeEndMs: at(8) }));
-    expect(summary).toEqual({ open: 1, total: 2, seriesAffected: 2, worstScore: 2.6, critical: 1 });
+    expect(summary).toEqual({ open: 1, total: 2, seriesAffected: 2, worstScore: 3.6, critical: 1 });
   });
 
   it('leaves the peak unknown when a series has no score samples', () => {
@@ -149,9 +149,11 @@ describe('buildEvents', () => {
 
 describe('severityOf and matchesFilter', () => {
   it('splits severity like the alert rule label', () => {
-    expect(severityOf(1)).toBe('warning');
-    expect(severityOf(1.99)).toBe('warning');
-    expect(severityOf(2)).toBe('critical');
+    expect(severityOf(1)).toBe('minor');
+    expect(severityOf(1.49)).toBe('minor');
+    expect(severityOf(1.5)).toBe('major');
+    expect(severityOf(2.99)).toBe('major');
+    expect(severityOf(3)).toBe('critical');
     expect(severityOf(null)).toBe('unknown');
   });
 

@@ -1,4 +1,4 @@
-import { ANOMALY_SCORE_THRESHOLD } from '../metrics';
+import { defaultOverlayOptions } from '../../panels/overlay/types';
 import { Labels, RangeSeries, Sample, seriesKey } from './prometheusResponse';
 
 /** A period during which a series was flagged anomalous by the detector's event logic. */
@@ -139,7 +139,7 @@ export interface EventSummary {
   seriesAffected: number;
   /** Highest peak among all events, null without scores. */
   worstScore: number | null;
-  /** Events whose peak reached twice the anomaly threshold. */
+  /** Events whose peak reached the critical score. */
   critical: number;
 }
 
@@ -159,14 +159,20 @@ export function summarizeEvents(events: AnomalyEvent[]): EventSummary {
   };
 }
 
-export type Severity = 'critical' | 'warning' | 'unknown';
+export type Severity = 'critical' | 'major' | 'minor' | 'unknown';
 
-/** Same split as the provisioned alert rule's severity label: score ≥ 2 critical, ≥ 1 warning. */
+/**
+ * Severity of a peak score, split like the overlay panel's defaults (and the provisioned alert
+ * rule's severity label): critical from 3, major from 1.5, otherwise minor.
+ */
 export function severityOf(score: number | null): Severity {
   if (score === null || !Number.isFinite(score)) {
     return 'unknown';
   }
-  return score >= 2 * ANOMALY_SCORE_THRESHOLD ? 'critical' : 'warning';
+  if (score >= defaultOverlayOptions.criticalScore) {
+    return 'critical';
+  }
+  return score >= defaultOverlayOptions.majorScore ? 'major' : 'minor';
 }
 
 /** Case-insensitive filter on any label name or value ("web-1", "host=web", "cpu"). */

@@ -1,0 +1,103 @@
+import React from 'react';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { testIds } from '../components/testIds';
+import { FakeBackend, FakeRequest, prom } from './testing/fakeBackend';
+import Anomalies from './Anomalies';
+
+const backend = new FakeBackend();
+jest.mock('@grafana/runtime', () => ({
+  ...jest.requireActual('@grafana/runtime'),
+  getBackendSrv: () => ({ fetch: (r: FakeRequest) => backend.fetch(r) }),
+}));
+
+/** Steps of a range request, aligned to its start like Prometheus does. */
+function steps(request: FakeRequest): number[] {
+  const start = Number(request.params?.start);
+  const end = Number(request.params?.end);
+  const step = Number(request.params?.step);
+  const out: number[] = [];
+  for (let t = start; t <= end; t += step) {
+    out.push(t);
+  }
+  return out;
+}
+
+const web1 = { metric: 'cpu_utilization', host: 'web-1', region: 'eu-west-1' };
+const db1 = { metric: 'disk_latency_ms', host: 'db-1', region: 'eu-west-1' };
+
+function answerRange(request: FakeRequest) {
+  const query = String(request.params?.query);
+  const ts = steps(request);
+  const last = ts.length - 1;
+  // web-1: a closed 10-step event early in the range; db-1: still anomalous at the end.
+  const web = ts.slice(100, 110);
+  const db = ts.slice(last - 4);
+  if (query === '(anomalylens_anomalous > 0)') {
+    return prom.matrix([
+      { metric: { __name__: 'anomalylens_anomalous', ...web1 }, values: web.map((t) => [t, '1']) },
+      { metric: { __name__: 'anomalylens_anomalous', ...db1 }, values: db.map((t) => [t, '1']) },
+    ]);
+  }
+  if (query === 'anomalylens_score and (anomalylens_anomalous > 0)') {
+    return prom.matrix([
+      { metric: { __name__: 'anomalylens_score', ...web1 }, values: web.map((t, i) => [t, String(1 + i * 0.3)]) },
+      { metric: { __name__: 'anomalylens_score', ...db1 }, values: db.map((t) => [t, '1.2']) },
+    ]);
+  }
+  throw prom.error(400, `unexpected query ${query}`);
+}
+
+describe('Anomalies page', () => {
+  beforeEach(() => {
+    backend.reset();
+  });
+
+  it('lists open events first with labels, duration, peak score and a link to the series', async () => {
+    backend.on('/api/datasources/proxy/uid/anomalylens-prometheus/api/v1/query_range', answerRange);
+    render(<Anomalies />);
+
+    const rows = await screen.findAllByTestId(testIds.anomalies.row);
+    expect(rows).toHaveLength(2);
+    expect(within(rows[0]).getByText('Open')).toBeInTheDocument();
+    expect(within(rows[0]).getByText('disk_latency_ms · db-1')).toBeInTheDocument();
+    expect(within(rows[0]).getByText('region=eu-west-1')).toBeInTheDocument();
+    expect(within(rows[1]).getByText('Resolved')).toBeInTheDocument();
+    // 10 flagged 30 s steps of the 6 h default range: 5 minutes, peak 1 + 9 × 0.3.
+    expect(within(rows[1]).getByText('5m')).toBeInTheDocument();
+    expect(within(rows[1]).getByText('3.70')).toBeInTheDocument();
+    expect(within(rows[1]).getByText('critical')).toBeInTheDocument();
+
+    const link = within(rows[1]).getByRole('link', { name: /view/i });
+    const url = new URL(link.getAttribute('href') ?? '', 'http://grafana.local');
+    expect(url.pathname).toBe('/d/anomalylens-overview');
+    expect(url.searchParams.get('var-host')).toBe('web-1');
+    expect(url.searchParams.get('var-metric')).toBe('cpu_utilization');
+
+    expect(screen.getByTestId(testIds.anomalies.statOpen)).toHaveTextContent('1');
+    const queries = backend.requests.map((r) => r.params?.query);
+    expect(queries).toEqual(['(anomalylens_anomalous > 0)', 'anomalylens_score and (anomalylens_anomalous > 0)']);
+    expect(backend.requests.every((r) => r.params?.step === 30)).toBe(true);
+  });
+
+  it('filters by label and by open state', async () => {
+    backend.on('/api/datasources/proxy/uid/anomalylens-prometheus/api/v1/query_range', answerRange);
+    render(<Anomalies />);
+    await screen.findAllByTestId(testIds.anomalies.row);
+
+    fireEvent.change(screen.getByTestId(testIds.anomalies.filter), { target: { value: 'host=web' } });
+    expect(screen.getAllByTestId(testIds.anomalies.row)).toHaveLength(1);
+    fireEvent.click(screen.getByTestId(testIds.anomalies.openOnly));
+    expect(screen.queryAllByTestId(testIds.anomalies.row)).toHaveLength(0);
+    expect(screen.getByTestId(testIds.anomalies.empty)).toHaveTextContent('No event matches the filter.');
+  });
+
+  it('shows the datasource error in place', async () => {
+    backend.on('/api/v1/query_range', () => {
+      throw prom.error(400, 'invalid parameter "query": 1:2: parse error');
+    });
+    render(<Anomalies />);
+    const error = await screen.findByTestId(testIds.anomalies.error);
+    expect(error).toHaveTextContent('HTTP 400: invalid parameter "query": 1:2: parse error');
+    expect(screen.queryByTestId(testIds.anomalies.table)).not.toBeInTheDocument();
+  });
+});
