@@ -1,0 +1,2 @@
+export { EventTracker, DEFAULT_EVENT_CONFIG, severityOf, validateEventConfig } from './tracker';
+export type { AnomalyEvent, EventChange, EventTrackerConfig, EventTrackerState, Severity } from './tracker';

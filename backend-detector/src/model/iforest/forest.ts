@@ -1,0 +1,316 @@
+import { averagePathLength } from './pathLength';
+import { Prng } from './prng';
+
+/**
+ * Isolation Forest exactly as in Liu, Ting & Zhou (2008): each tree is grown on its own
+ * ψ-point subsample drawn without replacement, to height limit ⌈log2 ψ⌉; a point's path
+ * length is the depth of the external node it reaches plus c(size) of that node; the score
+ * is 2^(−E[h(x)] / c(ψ)).
+ *
+ * Hand-written rather than taken from npm: the `isolation-forest` package grows every tree
+ * on the full data set (mis-calibrated scores, masked clusters) and `ml-isolation-forest`
+ * does not subsample at all (see issue 2 and bench/iforest.bench.ts).
+ *
+ * Storage is flat: all trees of a forest share three typed arrays, 10 bytes per node.
+ * A tree of ψ points has at most 2ψ − 1 nodes, so a forest takes at most t·(2ψ−1)·10 bytes
+ * (100 trees × 256 points: ≤ 511 kB; typically far less because the height limit stops
+ * growth early).
+ */
+export interface IsolationForestOptions {
+  /** Number of trees t (default 100). */
+  trees?: number;
+  /** Subsample size ψ (default 256; capped at the number of points). */
+  sampleSize?: number;
+  /** Seed of the PRNG when no generator is passed (default 1). */
+  seed?: number;
+}
+
+export const IFOREST_FORMAT = 'anomaly-lens/iforest';
+export const IFOREST_VERSION = 1;
+
+/** JSON-safe serialized forest. Typed arrays travel as little-endian base64. */
+export interface SerializedForest {
+  format: typeof IFOREST_FORMAT;
+  version: number;
+  dim: number;
+  trees: number;
+  sampleSize: number;
+  nodeStart: string;
+  child: string;
+  feature: string;
+  value: string;
+}
+
+const LEAF = -1;
+
+export class IsolationForest {
+  /** c(ψ): the normaliser of the score. */
+  private readonly cPsi: number;
+
+  private constructor(
+    readonly dim: number,
+    readonly trees: number,
+    readonly sampleSize: number,
+    /** Index of each tree's root in the node arrays. */
+    private readonly nodeStart: Int32Array,
+    /** Absolute index of the left child (right child = left + 1), or −1 for an external node. */
+    private readonly child: Int32Array,
+    /** Split attribute of an internal node. */
+    private readonly feature: Uint16Array,
+    /** Split value of an internal node; path length (depth + c(size)) of an external node. */
+    private readonly value: Float32Array
+  ) {
+    this.cPsi = averagePathLength(sampleSize);
+  }
+
+  /**
+   * Grow a forest on `n` points of dimension `dim`, stored row-major in `data`.
+   * Pass `rng` to continue an existing random stream (the streaming detector does).
+   */
+  static fit(
+    data: ArrayLike<number>,
+    n: number,
+    dim: number,
+    options: IsolationForestOptions = {},
+    rng?: Prng
+  ): IsolationForest {
+    const trees = options.trees ?? 100;
+    const psi = Math.min(options.sampleSize ?? 256, n);
+    if (!Number.isInteger(dim) || dim < 1 || dim > 65535) throw new Error(`iforest: bad dimension ${dim}`);
+    if (!Number.isInteger(n) || n < 1) throw new Error('iforest: need at least one point to fit');
+    if (data.length < n * dim) throw new Error(`iforest: data holds ${data.length} values, need ${n * dim}`);
+    if (!Number.isInteger(trees) || trees < 1) throw new Error(`iforest: bad tree count ${trees}`);
+    if (!Number.isInteger(psi) || psi < 1) throw new Error(`iforest: bad sample size ${psi}`);
+    const random = rng ?? new Prng(options.seed ?? 1);
+    const builder = new TreeBuilder(data, n, dim, psi, trees, random);
+    const nodeStart = new Int32Array(trees);
+    for (let t = 0; t < trees; t++) nodeStart[t] = builder.buildTree();
+    const used = builder.used;
+    return new IsolationForest(
+      dim,
+      trees,
+      psi,
+      nodeStart,
+      builder.child.slice(0, used),
+      builder.feature.slice(0, used),
+      builder.value.slice(0, used)
+    );
+  }
+
+  /** Mean path length E[h(x)] of the point at `offset` in `x` (allocation-free). */
+  meanPathLength(x: ArrayLike<number>, offset = 0): number {
+    const { child, feature, value, nodeStart } = this;
+    let sum = 0;
+    for (let t = 0; t < this.trees; t++) {
+      let node = nodeStart[t];
+      let left = child[node];
+      while (left !== LEAF) {
+        node = x[offset + feature[node]] < value[node] ? left : left + 1;
+        left = child[node];
+      }
+      sum += value[node];
+    }
+    return sum / this.trees;
+  }
+
+  /** Anomaly score s(x, ψ) = 2^(−E[h(x)]/c(ψ)) in (0, 1]; ≈0.5 for ordinary points. */
+  score(x: ArrayLike<number>, offset = 0): number {
+    if (this.cPsi === 0) return 0.5;
+    return Math.pow(2, -this.meanPathLength(x, offset) / this.cPsi);
+  }
+
+  /** Number of tree nodes held (for memory accounting). */
+  get nodeCount(): number {
+    return this.child.length;
+  }
+
+  /** Bytes held by the typed arrays. */
+  get byteSize(): number {
+    return (
+      this.child.byteLength + this.feature.byteLength + this.value.byteLength + this.nodeStart.byteLength
+    );
+  }
+
+  serialize(): SerializedForest {
+    return {
+      format: IFOREST_FORMAT,
+      version: IFOREST_VERSION,
+      dim: this.dim,
+      trees: this.trees,
+      sampleSize: this.sampleSize,
+      nodeStart: toBase64(this.nodeStart),
+      child: toBase64(this.child),
+      feature: toBase64(this.feature),
+      value: toBase64(this.value),
+    };
+  }
+
+  static deserialize(raw: unknown): IsolationForest {
+    if (typeof raw !== 'object' || raw === null)
+      throw new Error('iforest: serialized forest must be an object');
+    const s = raw as Partial<SerializedForest>;
+    if (s.format !== IFOREST_FORMAT) throw new Error(`iforest: unknown format '${String(s.format)}'`);
+    if (s.version !== IFOREST_VERSION) {
+      throw new Error(
+        `iforest: unsupported serialized version ${String(s.version)} (this build reads ${IFOREST_VERSION})`
+      );
+    }
+    const dim = requireInt(s.dim, 'dim');
+    const trees = requireInt(s.trees, 'trees');
+    const sampleSize = requireInt(s.sampleSize, 'sampleSize');
+    const nodeStart = new Int32Array(fromBase64(s.nodeStart, 'nodeStart', 4));
+    const child = new Int32Array(fromBase64(s.child, 'child', 4));
+    const feature = new Uint16Array(fromBase64(s.feature, 'feature', 2));
+    const value = new Float32Array(fromBase64(s.value, 'value', 4));
+    if (nodeStart.length !== trees) throw new Error('iforest: nodeStart length does not match trees');
+    if (feature.length !== child.length || value.length !== child.length) {
+      throw new Error('iforest: node arrays differ in length');
+    }
+    for (let i = 0; i < child.length; i++) {
+      if (child[i] !== LEAF && (child[i] <= i || child[i] + 1 >= child.length || feature[i] >= dim)) {
+        throw new Error(`iforest: corrupt node ${i}`);
+      }
+    }
+    for (let t = 0; t < trees; t++) {
+      if (nodeStart[t] < 0 || nodeStart[t] >= child.length)
+        throw new Error(`iforest: corrupt root of tree ${t}`);
+    }
+    return new IsolationForest(dim, trees, sampleSize, nodeStart, child, feature, value);
+  }
+}
+
+/** Grows trees into shared, pre-sized node arrays; scratch buffers are reused across trees. */
+class TreeBuilder {
+  readonly child: Int32Array;
+  readonly feature: Uint16Array;
+  readonly value: Float32Array;
+  used = 0;
+  private readonly order: Int32Array;
+  private readonly sample: Int32Array;
+  private readonly heightLimit: number;
+  private readonly lo: Float64Array;
+  private readonly hi: Float64Array;
+  private readonly candidates: Int32Array;
+
+  constructor(
+    private readonly data: ArrayLike<number>,
+    private readonly n: number,
+    private readonly dim: number,
+    private readonly psi: number,
+    trees: number,
+    private readonly rng: Prng
+  ) {
+    const maxNodes = trees * (2 * psi - 1);
+    this.child = new Int32Array(maxNodes);
+    this.feature = new Uint16Array(maxNodes);
+    this.value = new Float32Array(maxNodes);
+    this.order = new Int32Array(n);
+    for (let i = 0; i < n; i++) this.order[i] = i;
+    this.sample = new Int32Array(psi);
+    this.heightLimit = Math.ceil(Math.log2(Math.max(psi, 2)));
+    this.lo = new Float64Array(dim);
+    this.hi = new Float64Array(dim);
+    this.candidates = new Int32Array(dim);
+  }
+
+  buildTree(): number {
+    // Partial Fisher–Yates: the first ψ slots become a uniform sample without replacement.
+    const { order, sample, n, psi, rng } = this;
+    for (let i = 0; i < psi; i++) {
+      const j = i + rng.nextInt(n - i);
+      const tmp = order[i];
+      order[i] = order[j];
+      order[j] = tmp;
+      sample[i] = order[i];
+    }
+    const root = this.used++;
+    this.grow(root, 0, psi, 0);
+    return root;
+  }
+
+  private leaf(node: number, size: number, depth: number): void {
+    this.child[node] = LEAF;
+    this.feature[node] = 0;
+    this.value[node] = depth + averagePathLength(size);
+  }
+
+  private grow(node: number, from: number, to: number, depth: number): void {
+    const size = to - from;
+    if (depth >= this.heightLimit || size <= 1) return this.leaf(node, size, depth);
+    const { data, dim, sample, lo, hi, candidates } = this;
+    lo.fill(Infinity);
+    hi.fill(-Infinity);
+    for (let i = from; i < to; i++) {
+      const base = sample[i] * dim;
+      for (let q = 0; q < dim; q++) {
+        const v = data[base + q];
+        if (v < lo[q]) lo[q] = v;
+        if (v > hi[q]) hi[q] = v;
+      }
+    }
+    // An attribute that is constant here cannot split; choose uniformly among the others.
+    let count = 0;
+    for (let q = 0; q < dim; q++) if (hi[q] > lo[q]) candidates[count++] = q;
+    if (count === 0) return this.leaf(node, size, depth);
+    const q = candidates[this.rng.nextInt(count)];
+    // Split values are stored as float32; nudge into (lo, hi] so both sides are non-empty.
+    let split = Math.fround(lo[q] + this.rng.next() * (hi[q] - lo[q]));
+    if (!(split > lo[q])) split = Math.fround((lo[q] + hi[q]) / 2);
+    if (!(split > lo[q]) || split > hi[q]) split = nextFloat32Above(lo[q]);
+    if (!(split > lo[q]) || split > hi[q]) return this.leaf(node, size, depth);
+    // Partition: x[q] < split goes left.
+    let i = from;
+    let j = to - 1;
+    while (i <= j) {
+      if (data[sample[i] * dim + q] < split) i++;
+      else {
+        const tmp = sample[i];
+        sample[i] = sample[j];
+        sample[j] = tmp;
+        j--;
+      }
+    }
+    if (i === from || i === to) return this.leaf(node, size, depth);
+    const left = this.used;
+    this.used += 2;
+    this.child[node] = left;
+    this.feature[node] = q;
+    this.value[node] = split;
+    this.grow(left, from, i, depth + 1);
+    this.grow(left + 1, i, to, depth + 1);
+  }
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+/** Smallest float32 strictly greater than v (v finite). */
+function nextFloat32Above(v: number): number {
+  f32[0] = v;
+  if (f32[0] > v) return f32[0];
+  if (f32[0] === 0) {
+    u32[0] = 1;
+    return f32[0];
+  }
+  u32[0] += f32[0] > 0 ? 1 : -1;
+  return f32[0];
+}
+
+function toBase64(a: ArrayBufferView): string {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+}
+
+function fromBase64(s: unknown, field: string, width: number): ArrayBuffer {
+  if (typeof s !== 'string') throw new Error(`iforest: field '${field}' must be a base64 string`);
+  const buf = Buffer.from(s, 'base64');
+  if (buf.length % width !== 0) throw new Error(`iforest: field '${field}' has a truncated payload`);
+  const out = new ArrayBuffer(buf.length);
+  new Uint8Array(out).set(buf);
+  return out;
+}
+
+function requireInt(v: unknown, field: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    throw new Error(`iforest: field '${field}' must be a positive integer`);
+  }
+  return v;
+}

@@ -1,0 +1,5 @@
+export type { DetectorOutput, SeriesDetector } from './types';
+export type { DetectorConfig } from './config';
+export { DEFAULT_DETECTOR_CONFIG, resolveDetectorConfig } from './config';
+export type { DetectorState, SeriesDetectorOutput } from './detector';
+export { StreamingDetector, createSeriesDetector, restoreSeriesDetector } from './detector';
