@@ -47,12 +47,15 @@ fetch_kafka_jars() {
   printf '%s\n' "$want" >"$stamp"
 }
 
-# pid_alive <pidfile>: the process recorded there still runs.
+# pid_alive <pidfile>: the process recorded there still runs and is one of ours: its
+# command line names this clone's state directory, so a pid the system has since given to
+# an unrelated process is never taken for (or signalled as) a service.
 pid_alive() {
   local pid
   [[ -f "$1" ]] || return 1
   pid="$(cat "$1")"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$STATE_DIR/"
 }
 
 # port_open <port>: something accepts TCP connections on 127.0.0.1:<port>.

@@ -13,6 +13,9 @@ source "$here/lib.sh"
 
 started_at=$(date +%s%N)
 mkdir -p "$STATE_DIR"
+command -v node >/dev/null 2>&1 || die "node is not installed"
+node -e "require.resolve('kafkajs', { paths: [process.argv[1]] })" "$REPO_ROOT/backend-detector" 2>/dev/null ||
+  die "the repository's npm dependencies are missing (kafkajs): run \`npm ci\` first"
 # Callers that must stop only what this run started (scripts/test.sh) name a file here;
 # each service started (not kept or reused) is appended to it, one name per line.
 started_file="${ANOMALYLENS_SERVICES_STARTED_FILE:-/dev/null}"
