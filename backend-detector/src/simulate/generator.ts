@@ -54,7 +54,7 @@ export interface InjectedAnomaly {
   end: number;
   /** Ground-truth window (inclusive rows) centred on `start`, NAB convention. */
   window: [number, number];
-  /** Kind-specific size: added amount, factor, or the frozen value. */
+  /** Kind-specific size: amount added (spike, dip, level shift, drift at its end), noise factor (variance change), or the value held (stuck, dropout). */
   magnitude: number;
 }
 
@@ -149,8 +149,8 @@ function inject(
   const n = values.length;
   const window: [number, number] = [Math.max(0, start - half), Math.min(n - 1, start + half)];
   const lastAllowed = window[1];
-  const level = Math.abs(baseline[start] as number);
-  const sigma = model.noiseSigma(level);
+  const level = model.anomalyScale(Math.abs(baseline[start] as number));
+  const sigma = model.noiseSigma(Math.abs(baseline[start] as number));
   const span = (rows: number): number => Math.min(lastAllowed, start + rows - 1);
   let end = start;
   let magnitude = 0;
@@ -163,8 +163,8 @@ function inject(
     }
     case 'dip': {
       end = span(rng.int(1, 3));
-      magnitude = rng.uniform(0.5, 0.85);
-      for (let i = start; i <= end; i++) values[i] = (values[i] as number) * (1 - magnitude);
+      magnitude = -Math.max(6 * sigma, rng.uniform(0.5, 0.85) * level);
+      for (let i = start; i <= end; i++) values[i] = (values[i] as number) + magnitude;
       break;
     }
     case 'level_shift': {

@@ -29,6 +29,12 @@ export interface MetricModel {
   baseline(tMs: number): number;
   /** Standard deviation of the noise around a baseline value. */
   noiseSigma(baselineValue: number): number;
+  /**
+   * Size unit of injected anomalies at a baseline value: the level itself for rates and
+   * latencies (a spike doubles traffic), a fixed number of percentage points for slow gauges
+   * such as memory and disk (a disk does not jump by half its usage).
+   */
+  anomalyScale(baselineValue: number): number;
   /** AR(1) coefficient of the noise: real metrics are autocorrelated, not white. */
   noisePhi: number;
   min: number;
@@ -69,6 +75,7 @@ export function drawMetricModel(metric: MetricKind, rng: Rng, t0Ms: number): Met
         unit: 'percent',
         baseline: (t) => level + trend * days(t) + amp * diurnal(t, tz) * weekly(t, tz, drop),
         noiseSigma: () => sigma,
+        anomalyScale: (b) => Math.max(b, 15),
         noisePhi: 0.5,
         min: 0,
         max: 100,
@@ -87,6 +94,7 @@ export function drawMetricModel(metric: MetricKind, rng: Rng, t0Ms: number): Met
           peak * (1 + growth * days(t)) * (night + (1 - night) * diurnal(t, tz) * weekly(t, tz, drop)),
         // Poisson-like counting noise plus a few percent of burstiness.
         noiseSigma: (b) => Math.sqrt(Math.max(b, 1)) * 1.5 + 0.03 * b,
+        anomalyScale: (b) => b,
         noisePhi: 0.3,
         min: 0,
         max: Number.POSITIVE_INFINITY,
@@ -103,6 +111,7 @@ export function drawMetricModel(metric: MetricKind, rng: Rng, t0Ms: number): Met
         unit: 'ms',
         baseline: (t) => base * (1 + loadFactor * diurnal(t, tz) * weekly(t, tz, drop)),
         noiseSigma: (b) => rel * b,
+        anomalyScale: (b) => b,
         noisePhi: 0.4,
         min: 0,
         max: Number.POSITIVE_INFINITY,
@@ -119,6 +128,7 @@ export function drawMetricModel(metric: MetricKind, rng: Rng, t0Ms: number): Met
         unit: 'percent',
         baseline: (t) => level + leak * days(t) + amp * diurnal(t, tz),
         noiseSigma: () => sigma,
+        anomalyScale: () => 15,
         noisePhi: 0.85,
         min: 0,
         max: 100,
@@ -141,6 +151,7 @@ export function drawMetricModel(metric: MetricKind, rng: Rng, t0Ms: number): Met
           return start + growth * (1 - rotated) * whole + growth * (d - whole);
         },
         noiseSigma: () => sigma,
+        anomalyScale: () => 6,
         noisePhi: 0.9,
         min: 0,
         max: 100,
@@ -156,6 +167,7 @@ export function drawMetricModel(metric: MetricKind, rng: Rng, t0Ms: number): Met
         unit: 'bytes/s',
         baseline: (t) => peak * (night + (1 - night) * diurnal(t, tz) * weekly(t, tz, drop)),
         noiseSigma: (b) => 0.06 * b,
+        anomalyScale: (b) => b,
         noisePhi: 0.5,
         min: 0,
         max: Number.POSITIVE_INFINITY,
