@@ -159,10 +159,11 @@ export const SETTINGS = [
     name: 'maxSeries',
     env: 'ANOMALYLENS_MAX_SERIES',
     type: 'int',
-    default: '100000',
+    default: '10000',
     min: 1,
     max: 10000000,
-    description: 'Cap on active series; points of new series beyond it are dropped and counted',
+    description:
+      'Cap on active series (a detector holds about 100-200 kB); points of new series beyond it are dropped and counted',
   },
   {
     name: 'seriesIdleTimeoutS',

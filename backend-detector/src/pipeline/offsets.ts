@@ -17,8 +17,8 @@ export class Ticket implements AckTarget {
 
   constructor(
     readonly generation: number,
-    /** Offset of the batch's last message. */
-    readonly lastOffset: string,
+    /** Offset of the batch's last message (lowered by seal() if the batch ended early). */
+    public lastOffset: string,
     private readonly onDone: () => void
   ) {}
 
@@ -36,7 +36,9 @@ export class Ticket implements AckTarget {
     if (this.done) this.onDone();
   }
 
-  seal(): void {
+  /** Every point up to `lastOffset` (default: the whole batch) was handed to the sink. */
+  seal(lastOffset?: string): void {
+    if (lastOffset !== undefined) this.lastOffset = lastOffset;
     this.sealed = true;
     if (this.done) this.onDone();
   }
@@ -75,6 +77,18 @@ export class OffsetTracker {
     });
     state.tickets.push(ticket);
     return ticket;
+  }
+
+  /** Drop a ticket under which nothing was processed (its batch will be fetched again). */
+  discard(ticket: Ticket): void {
+    for (const s of this.partitions.values()) {
+      const i = s.tickets.indexOf(ticket);
+      if (i >= 0) {
+        s.tickets.splice(i, 1);
+        this.advance(s);
+        return;
+      }
+    }
   }
 
   /** Unfinished batches across partitions. */

@@ -66,3 +66,15 @@ describe('OffsetTracker', () => {
     expect(t.takeCommittable()).toEqual([{ topic: 'm', partition: 0, offset: '20' }]);
   });
 });
+
+describe('OffsetTracker.discard', () => {
+  it('removes an empty ticket so later batches can commit', () => {
+    const t = new OffsetTracker();
+    const a = t.open('m', 0, '9');
+    const b = t.open('m', 0, '9');
+    b.seal('5');
+    expect(t.takeCommittable()).toEqual([]);
+    t.discard(a);
+    expect(t.takeCommittable()).toEqual([{ topic: 'm', partition: 0, offset: '6' }]);
+  });
+});

@@ -1,0 +1,124 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export const METRIC_PREFIX = 'anomalylens_detector_';
+
+/** The detector's self-metrics, on its own registry (so tests can run several detectors). */
+export class DetectorMetrics {
+  readonly registry = new Registry();
+  readonly messagesConsumed: Counter<'topic'>;
+  readonly messagesInvalid: Counter<'topic' | 'reason'>;
+  readonly dlqWriteFailures: Counter<string>;
+  readonly pointsScored: Counter<string>;
+  readonly pointsDropped: Counter<'reason'>;
+  readonly anomalies: Counter<string>;
+  readonly consumerLag: Gauge<'topic' | 'partition'>;
+  readonly sinkWriteDuration: Histogram<string>;
+  readonly sinkSamplesWritten: Counter<string>;
+  readonly sinkFailures: Counter<'kind'>;
+  readonly sinkSamplesRejected: Counter<'status'>;
+  readonly sinkPendingSamples: Gauge<string>;
+  readonly backpressure: Gauge<string>;
+  readonly activeSeries: Gauge<string>;
+  readonly modelFits: Counter<string>;
+  readonly lastMessageTime: Gauge<string>;
+  readonly offsetCommits: Counter<'result'>;
+
+  constructor(withProcessMetrics = true) {
+    const r = [this.registry];
+    const p = METRIC_PREFIX;
+    this.messagesConsumed = new Counter({
+      name: `${p}messages_consumed_total`,
+      help: 'Kafka messages consumed',
+      labelNames: ['topic'],
+      registers: r,
+    });
+    this.messagesInvalid = new Counter({
+      name: `${p}messages_invalid_total`,
+      help: 'Messages sent to the dead-letter topic, by reason',
+      labelNames: ['topic', 'reason'],
+      registers: r,
+    });
+    this.dlqWriteFailures = new Counter({
+      name: `${p}dlq_write_failures_total`,
+      help: 'Failed attempts to write to the dead-letter topic',
+      registers: r,
+    });
+    this.pointsScored = new Counter({
+      name: `${p}points_scored_total`,
+      help: 'Points scored by a series detector',
+      registers: r,
+    });
+    this.pointsDropped = new Counter({
+      name: `${p}points_dropped_total`,
+      help: 'Decoded points not scored, by reason (series_limit, out_of_order, first_sample, counter_reset, ...)',
+      labelNames: ['reason'],
+      registers: r,
+    });
+    this.anomalies = new Counter({
+      name: `${p}anomalies_total`,
+      help: 'Anomaly events opened (a series turning anomalous)',
+      registers: r,
+    });
+    this.consumerLag = new Gauge({
+      name: `${p}consumer_lag`,
+      help: 'Messages between the last consumed offset and the high watermark, per partition',
+      labelNames: ['topic', 'partition'],
+      registers: r,
+    });
+    this.sinkWriteDuration = new Histogram({
+      name: `${p}sink_write_duration_seconds`,
+      help: 'Latency of successful remote-write requests',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: r,
+    });
+    this.sinkSamplesWritten = new Counter({
+      name: `${p}sink_samples_written_total`,
+      help: 'Samples acknowledged by the remote-write endpoint',
+      registers: r,
+    });
+    this.sinkFailures = new Counter({
+      name: `${p}sink_write_failures_total`,
+      help: 'Failed remote-write attempts that will be retried, by kind',
+      labelNames: ['kind'],
+      registers: r,
+    });
+    this.sinkSamplesRejected = new Counter({
+      name: `${p}sink_samples_rejected_total`,
+      help: 'Samples dropped because the endpoint rejected their request (4xx other than 429)',
+      labelNames: ['status'],
+      registers: r,
+    });
+    this.sinkPendingSamples = new Gauge({
+      name: `${p}sink_pending_samples`,
+      help: 'Samples handed to the sink and not yet acknowledged',
+      registers: r,
+    });
+    this.backpressure = new Gauge({
+      name: `${p}backpressure`,
+      help: '1 while consumption waits for the sink',
+      registers: r,
+    });
+    this.activeSeries = new Gauge({
+      name: `${p}active_series`,
+      help: 'Series with a live detector',
+      registers: r,
+    });
+    this.modelFits = new Counter({
+      name: `${p}model_fits_total`,
+      help: 'Isolation Forest (re)fits',
+      registers: r,
+    });
+    this.lastMessageTime = new Gauge({
+      name: `${p}last_message_timestamp_seconds`,
+      help: 'Wall-clock time the last message was consumed',
+      registers: r,
+    });
+    this.offsetCommits = new Counter({
+      name: `${p}offset_commits_total`,
+      help: 'Offset commits, by result',
+      labelNames: ['result'],
+      registers: r,
+    });
+    if (withProcessMetrics) collectDefaultMetrics({ register: this.registry, prefix: p });
+  }
+}

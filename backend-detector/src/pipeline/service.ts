@@ -1,0 +1,424 @@
+import { Kafka, type Consumer, type EachBatchPayload, type IHeaders, type Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { DetectorConfig } from '../config/load';
+import { DetectorMetrics } from '../health/metrics';
+import { HealthServer } from '../health/server';
+import { buildStatus, RateWindow, type PartitionLag, type StreamStatus } from '../health/status';
+import type { InputFormat } from '../ingest/types';
+import type { SeriesDetector } from '../model/types';
+import { RemoteWriteClient } from '../sink/client';
+import { backoffDelay, sleep } from '../sink/retry';
+import { RemoteWriteSink } from '../sink/sink';
+import { kafkaClientConfig } from './kafka';
+import { OffsetTracker, type Ticket } from './offsets';
+import { Processor, type DeadLetter, type RawMessage } from './processor';
+
+export interface ServiceDeps {
+  logger: Logger;
+  createDetector: (seriesKey: string) => SeriesDetector;
+  /** Called with each detector fit, if the model reports them. */
+  metrics?: DetectorMetrics;
+}
+
+/** Headers a dead-lettered record carries, besides the original ones. */
+export const DLQ_HEADERS = {
+  reason: 'x-anomalylens-reason',
+  detail: 'x-anomalylens-detail',
+  topic: 'x-anomalylens-source-topic',
+  partition: 'x-anomalylens-source-partition',
+  offset: 'x-anomalylens-source-offset',
+  timestamp: 'x-anomalylens-source-timestamp',
+} as const;
+
+/** How long an idle sink goes between reachability probes (an empty WriteRequest). */
+const PROBE_INTERVAL_MS = 10_000;
+/** Heartbeat to the group at least this often while a batch waits on the sink. */
+const HEARTBEAT_EVERY_MESSAGES = 256;
+
+/**
+ * `anomaly-lens run`: a kafkajs consumer group feeding the processor, the remote-write
+ * sink, a dead-letter producer, offset commits after acknowledgement, the HTTP health
+ * endpoints, and graceful shutdown.
+ */
+export class DetectorService {
+  readonly metrics: DetectorMetrics;
+  private readonly logger: Logger;
+  private readonly kafka: Kafka;
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+  private readonly client: RemoteWriteClient;
+  private readonly sink: RemoteWriteSink;
+  private readonly processor: Processor;
+  private readonly tracker = new OffsetTracker();
+  private readonly http: HealthServer;
+  private readonly formats: Map<string, InputFormat>;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly lag = new Map<string, PartitionLag>();
+  private readonly dlqByReason: Record<string, number> = {};
+  private readonly messageRate = new RateWindow();
+  private readonly pointRate = new RateWindow();
+  private readonly anomalyRate = new RateWindow();
+  private groupJoined = false;
+  private stopping = false;
+  private activeBatches = 0;
+  private committing: Promise<void> = Promise.resolve();
+  private lastMessageAt = 0;
+  private sinkWriteErrors = 0;
+  private sinkRejected = 0;
+  private startedAt = Date.now();
+  private backpressured = false;
+  private httpPort = 0;
+
+  constructor(
+    private readonly config: DetectorConfig,
+    deps: ServiceDeps
+  ) {
+    this.logger = deps.logger;
+    this.metrics = deps.metrics ?? new DetectorMetrics();
+    this.formats = new Map(config.inputTopics.map((t) => [t.topic, t.format]));
+    this.kafka = new Kafka(kafkaClientConfig(config, this.logger));
+    this.consumer = this.kafka.consumer({
+      groupId: config.kafkaGroupId,
+      sessionTimeout: config.kafkaSessionTimeoutMs,
+      heartbeatInterval: Math.min(3000, Math.floor(config.kafkaSessionTimeoutMs / 3)),
+      allowAutoTopicCreation: false,
+    });
+    this.producer = this.kafka.producer({ allowAutoTopicCreation: true });
+    this.client = new RemoteWriteClient({
+      url: config.remoteWriteUrl,
+      timeoutMs: config.remoteWriteTimeoutMs,
+      username: config.remoteWriteUsername || undefined,
+      password: config.remoteWritePassword || undefined,
+      bearerToken: config.remoteWriteBearerToken || undefined,
+      tlsCaFile: config.remoteWriteTlsCaFile || undefined,
+      tlsRejectUnauthorized: config.remoteWriteTlsRejectUnauthorized,
+    });
+    const m = this.metrics;
+    const sinkLog = this.logger.child({ component: 'sink' });
+    this.sink = new RemoteWriteSink(
+      this.client,
+      {
+        shards: config.remoteWriteConcurrency,
+        batchSamples: config.remoteWriteBatchSamples,
+        flushMs: config.remoteWriteFlushMs,
+        maxPendingSamples: config.remoteWriteMaxPendingSamples,
+        backoff: { initialMs: config.retryInitialMs, maxMs: config.retryMaxMs },
+      },
+      {
+        written: (n, seconds) => {
+          m.sinkSamplesWritten.inc(n);
+          m.sinkWriteDuration.observe(seconds);
+        },
+        failed: (kind, detail, retryInMs) => {
+          m.sinkFailures.inc({ kind });
+          this.sinkWriteErrors++;
+          sinkLog.warn({ kind, retryInMs }, `remote write failed, retrying: ${detail}`);
+        },
+        rejected: (n, status, body) => {
+          m.sinkSamplesRejected.inc({ status: String(status) }, n);
+          this.sinkRejected += n;
+          sinkLog.error({ status, samples: n }, `remote write rejected a batch, samples dropped: ${body}`);
+        },
+        pendingChanged: (pending) => m.sinkPendingSamples.set(pending),
+      }
+    );
+    this.processor = new Processor(
+      this.sink,
+      {
+        createDetector: deps.createDetector,
+        maxMessageBytes: config.maxMessageBytes,
+        maxSeries: config.maxSeries,
+        shards: config.remoteWriteConcurrency,
+      },
+      {
+        pointScored: () => {
+          m.pointsScored.inc();
+          this.pointRate.add();
+        },
+        anomalyOpened: () => {
+          m.anomalies.inc();
+          this.anomalyRate.add();
+        },
+        pointDropped: (reason) => m.pointsDropped.inc({ reason }),
+        seriesCreated: () => m.activeSeries.set(this.processor.activeSeries),
+      }
+    );
+    this.http = new HealthServer({
+      registry: m.registry,
+      ready: () => this.readiness(),
+      status: () => this.status(),
+    });
+  }
+
+  /** The port the HTTP server listens on (useful with httpPort 0). */
+  get port(): number {
+    return this.httpPort;
+  }
+
+  readiness(): { ready: boolean; reasons: string[] } {
+    const reasons: string[] = [];
+    if (!this.groupJoined) reasons.push('consumer group not joined');
+    if (!this.sink.reachable)
+      reasons.push(
+        `remote-write endpoint not reachable${this.sink.lastError ? ` (${this.sink.lastError})` : ''}`
+      );
+    if (this.stopping) reasons.push('shutting down');
+    return { ready: reasons.length === 0, reasons };
+  }
+
+  status(): StreamStatus {
+    return buildStatus({
+      groupJoined: this.groupJoined,
+      sinkReachable: this.sink.reachable,
+      messagesPerSecond: this.messageRate.perSecond(),
+      pointsPerSecond: this.pointRate.perSecond(),
+      anomaliesPerMinute: this.anomalyRate.perSecond() * 60,
+      lastMessageAt: this.lastMessageAt,
+      activeSeries: this.processor.activeSeries,
+      lag: [...this.lag.values()],
+      dlqByReason: { ...this.dlqByReason },
+      sinkPending: this.sink.pending,
+      sinkWriteErrors: this.sinkWriteErrors,
+      sinkRejected: this.sinkRejected,
+      sinkLastError: this.sink.lastError,
+      backpressure: this.backpressured,
+      startedAt: this.startedAt,
+      now: Date.now(),
+    });
+  }
+
+  async start(): Promise<void> {
+    this.startedAt = Date.now();
+    const c = this.config;
+    this.httpPort = await this.http.listen(c.httpPort, c.httpHost);
+    this.logger.info(
+      { port: this.httpPort },
+      'HTTP server listening (/metrics /healthz /readyz /api/status)'
+    );
+    void this.probeSink();
+
+    const { GROUP_JOIN, CRASH, STOP, DISCONNECT } = this.consumer.events;
+    this.consumer.on(GROUP_JOIN, (e) => {
+      // A new generation restarts each partition at its committed offset: commit what
+      // is acknowledged, then forget the old generation's bookkeeping.
+      void this.commit();
+      this.tracker.reset();
+      this.lag.clear();
+      this.groupJoined = true;
+      this.logger.info(
+        { memberId: e.payload.memberId, assignment: e.payload.memberAssignment },
+        'joined consumer group'
+      );
+    });
+    this.consumer.on(CRASH, (e) => {
+      this.groupJoined = false;
+      this.logger.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+    });
+    this.consumer.on(STOP, () => (this.groupJoined = false));
+    this.consumer.on(DISCONNECT, () => (this.groupJoined = false));
+
+    await this.producer.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({
+      topics: c.inputTopics.map((t) => t.topic),
+      fromBeginning: c.fromBeginning,
+    });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: c.kafkaConcurrency,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+    this.timers.push(setInterval(() => void this.commit(), c.commitIntervalMs));
+    this.timers.push(setInterval(() => void this.probeIfIdle(), PROBE_INTERVAL_MS));
+    this.timers.push(
+      setInterval(() => {
+        const evicted = this.processor.evictIdle(c.seriesIdleTimeoutS * 1000);
+        if (evicted > 0) this.logger.info({ evicted }, 'forgot idle series');
+        this.metrics.activeSeries.set(this.processor.activeSeries);
+      }, 60_000)
+    );
+    for (const t of this.timers) t.unref();
+    this.logger.info({ topics: c.inputTopics, groupId: c.kafkaGroupId }, 'consuming');
+  }
+
+  private async eachBatch(p: EachBatchPayload): Promise<void> {
+    const { batch } = p;
+    if (this.stopping || batch.isEmpty()) return;
+    this.activeBatches++;
+    try {
+      await this.processBatch(p);
+    } finally {
+      this.activeBatches--;
+    }
+  }
+
+  private async processBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
+    const format = this.formats.get(batch.topic) ?? 'auto';
+    const ticket: Ticket = this.tracker.open(batch.topic, batch.partition, batch.lastOffset());
+    const deadLetters: DeadLetter[] = [];
+    let last: string | undefined;
+    let sinceHeartbeat = 0;
+    for (const m of batch.messages) {
+      if (!this.sink.hasCapacity) await this.waitForSink(heartbeat, isRunning);
+      if (this.stopping || !isRunning() || isStale()) break;
+      const raw: RawMessage = {
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: m.offset,
+        key: m.key,
+        value: m.value,
+        timestamp: Number(m.timestamp),
+        headers: m.headers,
+      };
+      const dl = this.processor.process(raw, format, ticket);
+      if (dl) deadLetters.push(dl);
+      last = m.offset;
+      if (++sinceHeartbeat >= HEARTBEAT_EVERY_MESSAGES) {
+        sinceHeartbeat = 0;
+        await heartbeat();
+      }
+    }
+    if (last === undefined) {
+      // Nothing processed: the batch is fetched again (or by the partition's next owner).
+      this.tracker.discard(ticket);
+      return;
+    }
+    const processed = batch.messages.findIndex((m) => m.offset === last) + 1;
+    this.metrics.messagesConsumed.inc({ topic: batch.topic }, processed);
+    this.messageRate.add(processed);
+    this.lastMessageAt = Date.now();
+    this.metrics.lastMessageTime.set(this.lastMessageAt / 1000);
+    this.metrics.activeSeries.set(this.processor.activeSeries);
+    if (deadLetters.length > 0 && !(await this.deadLetter(deadLetters, heartbeat))) return;
+    ticket.seal(last);
+    resolveOffset(last);
+    const lag = Math.max(0, Number(BigInt(batch.highWatermark) - 1n - BigInt(last)));
+    this.lag.set(`${batch.topic}/${batch.partition}`, {
+      topic: batch.topic,
+      partition: batch.partition,
+      lag,
+    });
+    this.metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, lag);
+  }
+
+  /** Backpressure: hold the batch (heartbeating) until the sink has room again. */
+  private async waitForSink(heartbeat: () => Promise<void>, isRunning: () => boolean): Promise<void> {
+    this.backpressured = true;
+    this.metrics.backpressure.set(1);
+    this.logger.debug({ pending: this.sink.pending }, 'sink backlog full, pausing consumption');
+    try {
+      while (!this.sink.hasCapacity && !this.stopping && isRunning()) {
+        await Promise.race([this.sink.waitForCapacity(), sleep(1000)]);
+        await heartbeat();
+      }
+    } finally {
+      this.backpressured = false;
+      this.metrics.backpressure.set(0);
+    }
+  }
+
+  /** Write dead letters, retrying until Kafka takes them; false if shutting down first. */
+  private async deadLetter(letters: DeadLetter[], heartbeat: () => Promise<void>): Promise<boolean> {
+    const messages = letters.map(({ message: m, reason, detail }) => {
+      const headers: IHeaders = { ...(m.headers as IHeaders | undefined) };
+      headers[DLQ_HEADERS.reason] = reason;
+      headers[DLQ_HEADERS.detail] = detail.slice(0, 1000);
+      headers[DLQ_HEADERS.topic] = m.topic;
+      headers[DLQ_HEADERS.partition] = String(m.partition);
+      headers[DLQ_HEADERS.offset] = m.offset;
+      headers[DLQ_HEADERS.timestamp] = String(m.timestamp);
+      return { key: m.key, value: m.value, headers };
+    });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.producer.send({ topic: this.config.dlqTopic, messages });
+        break;
+      } catch (e) {
+        this.metrics.dlqWriteFailures.inc();
+        this.logger.error({ err: e, attempt }, 'writing to the dead-letter topic failed, retrying');
+        if (this.stopping) return false;
+        await sleep(
+          backoffDelay(attempt, { initialMs: this.config.retryInitialMs, maxMs: this.config.retryMaxMs })
+        );
+        await heartbeat().catch(() => undefined);
+      }
+    }
+    for (const { message: m, reason, detail } of letters) {
+      this.metrics.messagesInvalid.inc({ topic: m.topic, reason });
+      this.dlqByReason[reason] = (this.dlqByReason[reason] ?? 0) + 1;
+      this.logger.warn(
+        { topic: m.topic, partition: m.partition, offset: m.offset, reason },
+        `dead-lettered: ${detail}`
+      );
+    }
+    return true;
+  }
+
+  /** Commit every offset whose points the sink acknowledged; serialized. */
+  commit(): Promise<void> {
+    this.committing = this.committing.then(async () => {
+      const offsets = this.tracker.takeCommittable();
+      if (offsets.length === 0) return;
+      try {
+        await this.consumer.commitOffsets(offsets);
+        this.metrics.offsetCommits.inc({ result: 'ok' });
+      } catch (e) {
+        this.tracker.restore(offsets);
+        this.metrics.offsetCommits.inc({ result: 'error' });
+        this.logger.warn({ err: e }, 'offset commit failed; will retry');
+      }
+    });
+    return this.committing;
+  }
+
+  private async probeSink(): Promise<void> {
+    try {
+      const res = await this.client.write([]);
+      const ok = res.status >= 200 && res.status < 300;
+      this.sink.noteProbe(ok, ok ? '' : `HTTP ${res.status}: ${res.body}`);
+    } catch (e) {
+      this.sink.noteProbe(false, (e as Error).message);
+    }
+  }
+
+  private async probeIfIdle(): Promise<void> {
+    if (this.sink.pending === 0 && Date.now() - this.sink.lastSuccessAt > PROBE_INTERVAL_MS)
+      await this.probeSink();
+  }
+
+  /** Graceful shutdown: stop fetching, drain the sink, commit, leave the group. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const t0 = Date.now();
+    this.logger.info('shutting down: stop fetching, flush, commit, leave group');
+    for (const t of this.timers) clearInterval(t);
+    this.consumer.pause(this.config.inputTopics.map((t) => ({ topic: t.topic })));
+    const deadline = t0 + this.config.shutdownTimeoutMs;
+    while (this.activeBatches > 0 && Date.now() < deadline) await sleep(20);
+    const drained = await this.sink.flush(Math.max(0, deadline - Date.now()));
+    if (!drained)
+      this.logger.warn(
+        { pending: this.sink.pending },
+        'sink not drained before the shutdown timeout; unacknowledged points will be re-read'
+      );
+    await this.commit();
+    this.sink.close();
+    try {
+      await this.consumer.disconnect();
+      await this.producer.disconnect();
+    } catch (e) {
+      this.logger.warn({ err: e }, 'error while leaving the consumer group');
+    }
+    this.client.close();
+    await this.http.close();
+    this.logger.info({ ms: Date.now() - t0, drained }, 'stopped');
+  }
+}
