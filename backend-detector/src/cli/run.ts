@@ -51,7 +51,16 @@ export async function run(argv: string[]): Promise<number> {
   }
   const logger = pino({ level: config.logLevel, base: { service: 'anomaly-lens-detector' } });
   logger.info({ config: describeConfig(config) }, 'starting');
-  const service = new DetectorService(config, { logger, createDetector: () => createSeriesDetector() });
+  let exitCode = 0;
+  const service = new DetectorService(config, {
+    logger,
+    createDetector: () => createSeriesDetector(),
+    onFatal: (err) => {
+      logger.fatal({ err }, 'consumer stopped for good; shutting down');
+      exitCode = 1;
+      stop('fatal');
+    },
+  });
 
   let stopping: Promise<void> | undefined;
   let stopped!: () => void;
@@ -75,5 +84,5 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   await done;
-  return 0;
+  return exitCode;
 }

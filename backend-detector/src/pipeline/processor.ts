@@ -2,7 +2,7 @@ import { decodeMessage } from '../ingest/decode';
 import { seriesKey } from '../ingest/labels';
 import { RateConverter, type RateSkip } from '../ingest/rates';
 import { InvalidMessageError, type InputFormat, type InvalidReason, type MetricPoint } from '../ingest/types';
-import type { SeriesDetector } from '../model/types';
+import type { DetectorOutput, SeriesDetector } from '../model/types';
 import { outputLabelSets, outputValues } from '../sink/output-series';
 import type { Label } from '../sink/proto';
 import type { AckTarget } from '../sink/sink';
@@ -30,12 +30,14 @@ export interface SampleSink {
 }
 
 /** Why a decoded point was not scored. */
-export type DropReason = 'series_limit' | 'out_of_order' | RateSkip;
+export type DropReason = 'series_limit' | 'out_of_order' | 'detector_error' | RateSkip;
 
 export interface ProcessorHooks {
   pointScored?(point: MetricPoint, isAnomaly: boolean): void;
   anomalyOpened?(point: MetricPoint): void;
   pointDropped?(reason: DropReason, point?: MetricPoint): void;
+  /** A detector threw: the point is dropped and the series starts over with a fresh one. */
+  detectorFailed?(key: string, error: unknown): void;
   seriesCreated?(key: string): void;
 }
 
@@ -148,7 +150,16 @@ export class Processor {
       return;
     }
     st.lastTimestamp = p.timestamp;
-    const out = st.detector.update(p.timestamp, p.value);
+    let out: DetectorOutput;
+    try {
+      out = st.detector.update(p.timestamp, p.value);
+    } catch (e) {
+      // One broken series must not stop the stream for all others.
+      st.detector = this.opts.createDetector(key);
+      this.hooks.detectorFailed?.(key, e);
+      this.hooks.pointDropped?.('detector_error', p);
+      return;
+    }
     const values = outputValues(out);
     let n = 0;
     for (const v of values) if (v !== undefined) n++;

@@ -16,8 +16,9 @@ import { Processor, type DeadLetter, type RawMessage } from './processor';
 export interface ServiceDeps {
   logger: Logger;
   createDetector: (seriesKey: string) => SeriesDetector;
-  /** Called with each detector fit, if the model reports them. */
   metrics?: DetectorMetrics;
+  /** The consumer died for good (kafkajs will not restart it): the caller should stop and exit. */
+  onFatal?: (error: Error) => void;
 }
 
 /** Headers a dead-lettered record carries, besides the original ones. */
@@ -68,12 +69,14 @@ export class DetectorService {
   private startedAt = Date.now();
   private backpressured = false;
   private httpPort = 0;
+  private readonly onFatal: (error: Error) => void;
 
   constructor(
     private readonly config: DetectorConfig,
     deps: ServiceDeps
   ) {
     this.logger = deps.logger;
+    this.onFatal = deps.onFatal ?? (() => undefined);
     this.metrics = deps.metrics ?? new DetectorMetrics();
     this.formats = new Map(config.inputTopics.map((t) => [t.topic, t.format]));
     this.kafka = new Kafka(kafkaClientConfig(config, this.logger));
@@ -140,6 +143,11 @@ export class DetectorService {
           this.anomalyRate.add();
         },
         pointDropped: (reason) => m.pointsDropped.inc({ reason }),
+        detectorFailed: (key, err) =>
+          this.logger.error(
+            { err, series: key.replace(/[\u0000\u0001]/g, ' ') },
+            'detector failed; series restarted'
+          ),
         seriesCreated: () => m.activeSeries.set(this.processor.activeSeries),
       }
     );
@@ -213,6 +221,8 @@ export class DetectorService {
     this.consumer.on(CRASH, (e) => {
       this.groupJoined = false;
       this.logger.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+      // kafkajs restarts after retriable errors; otherwise exit so a supervisor restarts us.
+      if (!e.payload.restart) this.onFatal(e.payload.error);
     });
     this.consumer.on(STOP, () => (this.groupJoined = false));
     this.consumer.on(DISCONNECT, () => (this.groupJoined = false));

@@ -168,3 +168,37 @@ describe('Processor', () => {
     ).toEqual([['collectd_cpu', 'h', '0', 'user', 50]]);
   });
 });
+
+describe('Processor with a failing detector', () => {
+  it('drops the point, reports it and restarts the series instead of throwing', () => {
+    const sink = new RecordingSink();
+    const failures: string[] = [];
+    let created = 0;
+    const proc = new Processor(
+      sink,
+      {
+        createDetector: () => {
+          created++;
+          const d = new ThresholdDetector();
+          if (created === 1)
+            d.update = () => {
+              throw new Error('boom');
+            };
+          return d;
+        },
+        maxMessageBytes: 10000,
+        maxSeries: 10,
+        shards: 1,
+      },
+      {
+        detectorFailed: (_k, e) => failures.push((e as Error).message),
+        pointDropped: (r) => failures.push(r),
+      }
+    );
+    const t = new OffsetTracker().open('m', 0, '0');
+    proc.process(msg({ ts: T, metric: 'm', value: 1 }), 'native', t);
+    proc.process(msg({ ts: T + 1000, metric: 'm', value: 2 }), 'native', t);
+    expect(failures).toEqual(['boom', 'detector_error']);
+    expect(sink.samples.filter((s) => s.name === 'anomalylens_observed').map((s) => s.value)).toEqual([2]);
+  });
+});
