@@ -1,0 +1,56 @@
+import React from 'react';
+import { createRoot, Root } from 'react-dom/client';
+import { createTheme } from '@grafana/data';
+import { GlobalStyles, ThemeContext } from '@grafana/ui';
+import { getPage, pageNames } from './registry';
+// Each page registers itself; add new harness pages here.
+import './pages/overlayPanel';
+
+interface HarnessApi {
+  pages: () => string[];
+  /** Renders a page and resolves after React committed and two frames were painted. */
+  render: (name: string, payload: unknown, theme?: 'dark' | 'light') => Promise<number>;
+}
+
+declare global {
+  interface Window {
+    harness: HarnessApi;
+  }
+}
+
+let root: Root | undefined;
+const setupDone = new Set<string>();
+
+function nextFrame(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => resolve()));
+}
+
+window.harness = {
+  pages: pageNames,
+  render: async (name, payload, mode = 'dark') => {
+    const page = getPage(name);
+    if (page.setup && !setupDone.has(name)) {
+      await page.setup(payload);
+      setupDone.add(name);
+    }
+    const theme = createTheme({ colors: { mode } });
+    document.body.style.background = theme.colors.background.canvas;
+    const container = document.getElementById('root')!;
+    root?.unmount();
+    root = createRoot(container);
+    const started = performance.now();
+    root.render(
+      <ThemeContext.Provider value={theme}>
+        <GlobalStyles />
+        <div className="harness-page" style={{ padding: 16, background: theme.colors.background.canvas }}>
+          {page.render(payload)}
+        </div>
+      </ThemeContext.Provider>
+    );
+    await nextFrame();
+    const elapsed = performance.now() - started;
+    await nextFrame();
+    return elapsed;
+  },
+};
+document.body.dataset.harnessReady = 'true';
