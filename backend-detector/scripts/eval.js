@@ -101,7 +101,7 @@ function buildIfNeeded() {
   const entry = path.join(PKG, 'dist', 'cli', 'main.js');
   const built = fs.existsSync(entry) ? fs.statSync(entry).mtimeMs : 0;
   if (built >= newestMtime(path.join(PKG, 'src'))) return;
-  process.stderr.write('eval: building the CLI (npm run build)\n');
+  process.stderr.write('eval: sources changed, building the CLI (tsc -p tsconfig.build.json)\n');
   run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(PKG, 'tsconfig.build.json')]);
 }
 

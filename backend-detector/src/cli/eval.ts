@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { evaluate } from '../eval/evaluate';
-import { EvalInputError, loadCorpus, loadProfiles } from '../eval/load';
+import { EvalInputError, loadAnomalyDetails, loadCorpus, loadProfiles } from '../eval/load';
 import { TruthError } from '../eval/nab-rules';
 import { formatReport, reportJson } from '../eval/report';
 import { UsageError } from './args';
@@ -111,6 +111,7 @@ export async function run(argv: string[]): Promise<number> {
       flagColumn: values['flag-column'] ? values['flag-column'] : undefined,
       mode,
       missingAsZero: values['missing-as-zero'] as boolean,
+      anomalyDetails: loadAnomalyDetails(path.join(path.dirname(labelsFile), 'anomalies.json')),
     });
     process.stdout.write(
       values.json

@@ -2,6 +2,7 @@
  * One evaluation run: a detector's replay outputs scored against a corpus under every
  * profile, swept, and "as deployed" (the detector's own 0/1 decisions at threshold 0.5).
  */
+import { AnomalyDetails, detectionByKind, KindRow } from './by-kind';
 import { Corpus, loadResults, resultPath } from './load';
 import { Profiles } from './nab-rules';
 import { nullScore, perfectScore, ProfileScore, scoreProfile, ThresholdMode } from './scoring';
@@ -13,6 +14,8 @@ export interface EvalOptions {
   flagColumn: string | undefined;
   mode: ThresholdMode;
   missingAsZero: boolean;
+  /** What each window holds (simulated sets): enables the per-kind breakdown. */
+  anomalyDetails?: AnomalyDetails;
 }
 
 export interface EvalReport {
@@ -27,6 +30,8 @@ export interface EvalReport {
   /** Undefined when no flag column was requested or some file lacks it. */
   deployed: Record<string, ProfileScore> | undefined;
   deployedMissingIn: string[];
+  /** Detection per anomaly kind under the standard profile (or the first one reported). */
+  byKind: { profile: string; swept: KindRow[]; deployed: KindRow[] | undefined } | undefined;
 }
 
 export function evaluate(corpus: Corpus, profiles: Profiles, opts: EvalOptions): EvalReport {
@@ -58,6 +63,17 @@ export function evaluate(corpus: Corpus, profiles: Profiles, opts: EvalOptions):
     if (deployed)
       deployed[name] = scoreProfile(name, cm, files, flagLists, { kind: 'fixed', threshold: 0.5 }, b);
   }
+  const kindProfile = scores.standard ? 'standard' : Object.keys(scores)[0];
+  const byKind =
+    opts.anomalyDetails && kindProfile
+      ? {
+          profile: kindProfile,
+          swept: detectionByKind(files, (scores[kindProfile] as ProfileScore).perFile, opts.anomalyDetails),
+          deployed: deployed?.[kindProfile]
+            ? detectionByKind(files, (deployed[kindProfile] as ProfileScore).perFile, opts.anomalyDetails)
+            : undefined,
+        }
+      : undefined;
   return {
     nFiles: files.length,
     nRows: files.reduce((n, tf) => n + tf.n, 0),
@@ -69,5 +85,6 @@ export function evaluate(corpus: Corpus, profiles: Profiles, opts: EvalOptions):
     scores,
     deployed,
     deployedMissingIn: flagMissing,
+    byKind,
   };
 }

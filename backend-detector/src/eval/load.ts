@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { NAB_PROFILES, parseNabTimestamp } from './nab-format';
+import { AnomalyDetails, LabeledAnomaly } from './by-kind';
 import { buildTruthFile, CostMatrix, Profiles, TruthFile } from './nab-rules';
 
 export class EvalInputError extends Error {}
@@ -203,4 +204,25 @@ export function loadResults(
     out[c] = index === undefined ? vals : Float64Array.from(index, (k) => (k < 0 ? 0 : (vals[k] as number)));
   }
   return { columns: out, missingRows: missing };
+}
+
+/**
+ * The simulator's labels/anomalies.json (kind and rows of every labeled anomaly), or undefined
+ * when the corpus has none (NAB itself does not say what kind each anomaly is).
+ */
+export function loadAnomalyDetails(file: string): AnomalyDetails | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  let doc: { series?: Record<string, { anomalies?: LabeledAnomaly[] }> };
+  try {
+    doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new EvalInputError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  const out: AnomalyDetails = {};
+  for (const [rel, s] of Object.entries(doc.series ?? {})) {
+    out[rel] = (s.anomalies ?? []).filter(
+      (a) => typeof a.kind === 'string' && Number.isInteger(a.startRow) && Array.isArray(a.windowRows)
+    );
+  }
+  return out;
 }

@@ -1,5 +1,6 @@
 /** Text tables for `anomaly-lens eval`. */
 import { EvalReport } from './evaluate';
+import { KindRow } from './by-kind';
 import { ProfileScore } from './scoring';
 
 function fmt(v: number | undefined, digits: number): string {
@@ -59,6 +60,25 @@ export function formatReport(r: EvalReport, perFile: boolean): string {
   if (gap !== undefined && gap > 10) {
     out.push(
       `note: as-deployed is ${gap.toFixed(1)} points below the swept score: the detector's own threshold is poor`
+    );
+  }
+  if (r.byKind) {
+    const { profile, swept, deployed } = r.byKind;
+    const rate = (k: KindRow | undefined): string => (k ? `${k.detected}/${k.windows}` : 'n/a');
+    const delay = (k: KindRow | undefined): string =>
+      k?.medianDelayRows === undefined ? '-' : String(k.medianDelayRows);
+    out.push('');
+    out.push(
+      `by anomaly kind (${profile}; delay = median rows from the anomaly's first row to the first detection):`
+    );
+    out.push(
+      table(
+        ['kind', 'detected (swept)', 'delay', 'detected (as deployed)', 'delay'],
+        swept.map((k) => {
+          const d = deployed?.find((x) => x.kind === k.kind);
+          return [k.kind, rate(k), delay(k), rate(d), delay(d)];
+        })
+      )
     );
   }
   if (perFile) {

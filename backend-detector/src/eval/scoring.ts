@@ -8,6 +8,12 @@ import { CostMatrix, scorableWindows, TruthFile, weightedRows } from './nab-rule
 /** NAB's "threshold above every score": nothing is detected. */
 export const NO_DETECTION_THRESHOLD = 1.1;
 
+export interface FileTally extends Tally {
+  rel: string;
+  /** Per window of the file: first detected row, or null (missed, or ended in probation). */
+  firstDetection: Array<number | null>;
+}
+
 export interface Tally {
   /** Raw NAB score. */
   score: number;
@@ -43,10 +49,11 @@ export function evaluateFile(
   scores: ArrayLike<number>,
   cm: CostMatrix,
   threshold: number
-): Tally {
+): Omit<FileTally, 'rel'> {
   if (scores.length !== tf.n) throw new Error(`${tf.rel}: ${scores.length} scores for ${tf.n} rows`);
   const w = weightsOf(tf, cm);
   const best = new Float64Array(tf.windows.length).fill(Number.NEGATIVE_INFINITY);
+  const firstDetection: Array<number | null> = tf.windows.map(() => null);
   let fpSum = 0;
   let tpRows = 0;
   let fpRows = 0;
@@ -58,6 +65,7 @@ export function evaluateFile(
       fpSum += w[i] as number;
     } else {
       tpRows++;
+      if (firstDetection[k] === null) firstDetection[k] = i;
       // Only the best (earliest) detection of a window counts.
       if ((w[i] as number) > (best[k] as number)) best[k] = w[i] as number;
     }
@@ -81,6 +89,7 @@ export function evaluateFile(
     tpWindows,
     windows: scored.length,
     fnWindows: scored.length - tpWindows,
+    firstDetection,
   };
 }
 
@@ -223,7 +232,7 @@ export interface ProfileScore extends Tally {
   nullScore: number;
   perfectScore: number;
   thresholdsTried?: number;
-  perFile: Array<Tally & { rel: string }>;
+  perFile: FileTally[];
 }
 
 export type ThresholdMode = { kind: 'sweep' } | { kind: 'fixed'; threshold: number };

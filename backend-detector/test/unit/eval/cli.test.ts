@@ -58,6 +58,8 @@ describe('anomaly-lens eval on the fixture corpus', () => {
     expect(out).toMatch(/standard \(anomaly_score\)\s+sweep\s+0\.9\s+0\.8915\s+94\.57\s+1\/1\s+1/);
     expect(out).toMatch(/standard as deployed \(is_anomaly\)\s+fixed\s+0\.5/);
     expect(out).toContain('demo/quiet.csv');
+    // labels/anomalies.json names the kind: swept hit on row 8 (1 row early), deployed on row 10
+    expect(out).toMatch(/spike\s+1\/1\s+-1\s+1\/1\s+1\n/);
     expect(out).not.toContain('reward_low_FP_rate (');
     const fixed = JSON.parse((await capture([...base, '--json', '--threshold', '0.8'])).out);
     // at 0.8: window start, FP after the window, FP in the quiet file (no window precedes: −0.11)
