@@ -250,6 +250,20 @@ function main() {
   process.stdout.write(
     'published, NAB subset, standard: ' + PUBLISHED.map(([n, v]) => `${n} ${v.toFixed(1)}`).join(', ') + '\n'
   );
+  for (const s of sets.filter((x) => x.ours.byKind)) {
+    const { profile, swept, deployed } = s.ours.byKind;
+    const rate = (k) => (k ? `${k.detected}/${k.windows}` : 'n/a');
+    const delay = (k) =>
+      k && k.medianDelayRows !== null && k.medianDelayRows !== undefined ? String(k.medianDelayRows) : '-';
+    process.stdout.write(
+      `\n${s.name}: windows detected per anomaly kind (${profile}; delay = median rows after onset)\n`
+    );
+    const kindRows = swept.map((k) => {
+      const d = deployed ? deployed.find((x) => x.kind === k.kind) : undefined;
+      return [k.kind, rate(k), delay(k), rate(d), delay(d)];
+    });
+    process.stdout.write(table(['kind', 'swept', 'delay', 'as deployed', 'delay'], kindRows) + '\n');
+  }
   if (!nabPresent) {
     process.stdout.write(`(NAB subset not evaluated: ${o.useNab ? `${o.nab} absent` : '--no-nab'})\n`);
   }
