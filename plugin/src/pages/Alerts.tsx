@@ -28,7 +28,7 @@ const STATE_BADGE: Record<InstanceState, { color: BadgeColor; text: string }> = 
 function Alerts() {
   const s = useStyles2(getStyles);
   const settings = useAppSettings();
-  const result = usePolling(fetchAnomalyLensRules, REFRESH_MS, []);
+  const result = usePolling(fetchAnomalyLensRules, REFRESH_MS, 'rules');
   const rules = result.data;
   const active = useMemo(() => activeInstances(rules ?? []), [rules]);
   const firing = active.filter((i) => i.state === 'firing').length;
@@ -77,16 +77,22 @@ function Alerts() {
               : 'Nothing is firing or pending.'}
           </div>
         )}
-        {active.length > 0 && <InstancesTable instances={active} settings={settings} />}
+        {active.length > 0 && <InstancesTable instances={active} settings={settings} now={result.updatedAt ?? 0} />}
         {rules && rules.length > 0 && <RulesTable rules={rules} />}
       </div>
     </PluginPage>
   );
 }
 
-function InstancesTable({ instances, settings }: { instances: AlertInstance[]; settings: ResolvedSettings }) {
+interface InstancesTableProps {
+  instances: AlertInstance[];
+  settings: ResolvedSettings;
+  /** When the instances were loaded: ages are relative to it. */
+  now: number;
+}
+
+function InstancesTable({ instances, settings, now }: InstancesTableProps) {
   const t = useStyles2(getTableStyles);
-  const now = Date.now();
   return (
     <table className={t.table} data-testid={testIds.alerts.table}>
       <thead>

@@ -1,5 +1,5 @@
 import React from 'react';
-import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { fireEvent, render, screen, within } from '@testing-library/react';
 import { testIds } from '../components/testIds';
 import { FakeBackend, FakeRequest, prom } from './testing/fakeBackend';
 import Anomalies from './Anomalies';

@@ -52,7 +52,7 @@ function Anomalies() {
   const result = usePolling(
     () => loadAnomalyEvents(new PrometheusClient(settings.datasourceUid), rangeMs, Date.now()),
     REFRESH_MS,
-    [settings.datasourceUid, rangeMs]
+    `${settings.datasourceUid}|${rangeMs}`
   );
 
   const events = result.data?.events;

@@ -37,7 +37,7 @@ function StreamHealth() {
   const result = usePolling(
     () => loadHealthSnapshot(new PrometheusClient(settings.datasourceUid), Date.now()),
     REFRESH_MS,
-    [settings.datasourceUid]
+    settings.datasourceUid
   );
   const snapshot = result.data;
   const assessment = useMemo(() => (snapshot ? assessHealth(snapshot) : undefined), [snapshot]);
@@ -94,11 +94,7 @@ function StreamHealth() {
               <StatCard
                 testId={stat}
                 label="Last message"
-                value={
-                  snapshot.lastMessageAgeSeconds === null
-                    ? '–'
-                    : `${formatSeconds(Math.max(0, snapshot.lastMessageAgeSeconds))} ago`
-                }
+                value={formatAge(snapshot.lastMessageAgeSeconds)}
                 level={levelAbove(snapshot.lastMessageAgeSeconds, HEALTH_THRESHOLDS.stalledAfterSeconds, 'critical')}
               />
               <StatCard
@@ -200,6 +196,14 @@ function ReasonTable({ rows }: { rows: Array<ReasonRate & { kind: string }> }) {
       </tbody>
     </table>
   );
+}
+
+function formatAge(seconds: number | null): string {
+  if (seconds === null) {
+    return '–';
+  }
+  // Sub-second ages are clock skew and scrape timing, not news.
+  return seconds < 1 ? 'just now' : `${formatSeconds(seconds)} ago`;
 }
 
 function formatMs(seconds: number): string {

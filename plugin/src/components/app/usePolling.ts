@@ -1,56 +1,67 @@
-import { DependencyList, useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 
 export interface PollState<T> {
   data: T | undefined;
   error: string | undefined;
   loading: boolean;
-  /** When the last successful load finished. */
+  /** When the last successful load finished (epoch ms). */
   updatedAt: number | undefined;
   refresh: () => void;
 }
 
-/**
- * Runs `load` now, whenever `deps` change, and every `intervalMs` while mounted. Results of a
- * superseded run are dropped, so a slow response never overwrites a newer one. The last good data
- * stays on screen while a refresh fails.
- */
-export function usePolling<T>(load: () => Promise<T>, intervalMs: number, deps: DependencyList): PollState<T> {
-  const [state, setState] = useState<Omit<PollState<T>, 'refresh'>>({
-    data: undefined,
-    error: undefined,
-    loading: true,
-    updatedAt: undefined,
-  });
-  const generation = useRef(0);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
-  const run = useCallback(load, deps);
+interface Loaded<T> {
+  key: string;
+  tick: number;
+  data?: T;
+  error?: string;
+  updatedAt?: number;
+}
 
-  const refresh = useCallback(() => {
-    const current = ++generation.current;
-    setState((s) => ({ ...s, loading: true }));
-    run().then(
+/**
+ * Runs `load` on mount, whenever `key` changes, and every `intervalMs`. A run superseded by a newer
+ * one is ignored, so a slow response never overwrites a fresher view; data loaded for another key
+ * is not shown. The last good data stays on screen while a refresh fails.
+ */
+export function usePolling<T>(load: () => Promise<T>, intervalMs: number, key: string): PollState<T> {
+  const loadRef = useRef(load);
+  useEffect(() => {
+    loadRef.current = load;
+  });
+  const [tick, setTick] = useState(0);
+  const [loaded, setLoaded] = useState<Loaded<T> | undefined>(undefined);
+
+  useEffect(() => {
+    let current = true;
+    loadRef.current().then(
       (data) => {
-        if (current === generation.current) {
-          setState({ data, error: undefined, loading: false, updatedAt: Date.now() });
+        if (current) {
+          setLoaded({ key, tick, data, updatedAt: Date.now() });
         }
       },
       (error: unknown) => {
-        if (current === generation.current) {
-          setState((s) => ({ ...s, error: error instanceof Error ? error.message : String(error), loading: false }));
+        if (current) {
+          const message = error instanceof Error ? error.message : String(error);
+          setLoaded((previous) => ({ ...(previous?.key === key ? previous : {}), key, tick, error: message }));
         }
       }
     );
-  }, [run]);
+    return () => {
+      current = false;
+    };
+  }, [key, tick]);
 
   useEffect(() => {
-    refresh();
-    const timer = window.setInterval(refresh, intervalMs);
-    return () => {
-      window.clearInterval(timer);
-      // Invalidate the run in flight: its result belongs to an unmounted or outdated view.
-      generation.current++;
-    };
-  }, [refresh, intervalMs]);
+    const timer = window.setInterval(() => setTick((t) => t + 1), intervalMs);
+    return () => window.clearInterval(timer);
+  }, [intervalMs]);
 
-  return { ...state, refresh };
+  const refresh = useCallback(() => setTick((t) => t + 1), []);
+  const sameKey = loaded?.key === key;
+  return {
+    data: sameKey ? loaded?.data : undefined,
+    error: sameKey ? loaded?.error : undefined,
+    loading: !sameKey || loaded?.tick !== tick,
+    updatedAt: sameKey ? loaded?.updatedAt : undefined,
+    refresh,
+  };
 }
