@@ -243,7 +243,7 @@ function main() {
   });
   process.stdout.write(
     table(
-      ['data set', 'files', 'windows', 'standard', 'low FP', 'low FN', 'as deployed', 'replay pts/s'],
+      ['data set', 'files', 'windows', 'standard', 'low FP', 'low FN', 'as deployed', 'replay rows/s (wall)'],
       rows
     ) + '\n'
   );

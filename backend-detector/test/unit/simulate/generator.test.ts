@@ -53,6 +53,31 @@ describe('generateSeries', () => {
     }
   });
 
+  it.each(['cpu_utilization', 'request_rate', 'network_in_bytes'] as const)(
+    '%s is lower on weekends',
+    (metric) => {
+      const s = generateSeries({ ...base, metric, anomalies: [] }, 11);
+      let weekday = 0;
+      let weekend = 0;
+      let nWeekday = 0;
+      let nWeekend = 0;
+      s.timestamps.forEach((t, i) => {
+        // Compare the same UTC hours (10:00–20:00) so that time zones do not blur the cycle.
+        const d = new Date(t);
+        if (d.getUTCHours() < 10 || d.getUTCHours() >= 20) return;
+        const day = d.getUTCDay();
+        if (day === 0 || day === 6) {
+          weekend += s.values[i] as number;
+          nWeekend++;
+        } else {
+          weekday += s.values[i] as number;
+          nWeekday++;
+        }
+      });
+      expect(weekend / nWeekend).toBeLessThan(weekday / nWeekday);
+    }
+  );
+
   it.each(ANOMALY_KINDS)('%s changes the data inside its window and nowhere else', (kind) => {
     for (const metric of METRIC_KINDS) {
       for (const seed of [1, 2, 3]) {
