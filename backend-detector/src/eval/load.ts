@@ -25,7 +25,7 @@ export function readCsv(file: string): Csv {
   } catch (err) {
     throw new EvalInputError(`cannot read ${file}: ${(err as Error).message}`);
   }
-  const all = text.split('\n');
+  const all = text.replace(/^\uFEFF/, '').split('\n');
   let k = 0;
   while (k < all.length && (all[k] as string).trim() === '') k++;
   if (k === all.length) throw new EvalInputError(`${file}: empty CSV`);
