@@ -1,4 +1,5 @@
 import React from 'react';
+import { flushSync } from 'react-dom';
 import { createRoot, Root } from 'react-dom/client';
 import { createTheme } from '@grafana/data';
 import { GlobalStyles, ThemeContext } from '@grafana/ui';
@@ -8,7 +9,10 @@ import './pages/overlayPanel';
 
 interface HarnessApi {
   pages: () => string[];
-  /** Renders a page and resolves after React committed and two frames were painted. */
+  /**
+   * Renders a page; resolves with the render time in ms (React commit plus the chart's first draw,
+   * which uPlot runs in a microtask) after the next two frames were painted.
+   */
   render: (name: string, payload: unknown, theme?: 'dark' | 'light') => Promise<number>;
 }
 
@@ -39,16 +43,19 @@ window.harness = {
     root?.unmount();
     root = createRoot(container);
     const started = performance.now();
-    root.render(
-      <ThemeContext.Provider value={theme}>
-        <GlobalStyles />
-        <div className="harness-page" style={{ padding: 16, background: theme.colors.background.canvas }}>
-          {page.render(payload)}
-        </div>
-      </ThemeContext.Provider>
+    flushSync(() =>
+      root!.render(
+        <ThemeContext.Provider value={theme}>
+          <GlobalStyles />
+          <div className="harness-page" style={{ padding: 16, background: theme.colors.background.canvas }}>
+            {page.render(payload)}
+          </div>
+        </ThemeContext.Provider>
+      )
     );
-    await nextFrame();
+    await new Promise((resolve) => setTimeout(resolve, 0));
     const elapsed = performance.now() - started;
+    await nextFrame();
     await nextFrame();
     return elapsed;
   },
