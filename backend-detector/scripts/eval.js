@@ -267,6 +267,25 @@ function main() {
   if (!nabPresent) {
     process.stdout.write(`(NAB subset not evaluated: ${o.useNab ? `${o.nab} absent` : '--no-nab'})\n`);
   }
+  const summary = {
+    when: new Date().toISOString(),
+    crossCheckMaxDiff: python ? worst : null,
+    sets: sets.map((s) => ({
+      name: s.name,
+      root: s.root,
+      results: s.results,
+      replaySeconds: s.seconds,
+      files: s.ours.nFiles,
+      windows: s.ours.nWindows,
+      swept: Object.fromEntries(PROFILES.map((p) => [p, s.ours.scores[p].normalised])),
+      deployed: s.ours.deployed
+        ? Object.fromEntries(PROFILES.map((p) => [p, s.ours.deployed[p].normalised]))
+        : null,
+      byKind: s.ours.byKind || null,
+    })),
+  };
+  fs.writeFileSync(path.join(o.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  process.stdout.write(`\nsummary: ${path.join(o.out, 'summary.json')}\n`);
   if (worst > TOLERANCE) {
     fail(
       `FAILED: anomaly-lens eval and nab_score.py disagree by ${worst} (> ${TOLERANCE}): the NAB scorer is wrong`
