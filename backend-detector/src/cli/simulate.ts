@@ -6,6 +6,7 @@ import { parseArgs } from 'util';
 import { DEFAULT_DATASET_OPTIONS, DatasetOptions, generateDataset } from '../simulate/dataset';
 import { writeDataset } from '../simulate/file-output';
 import { ANOMALY_KINDS } from '../simulate/generator';
+import { wantsKafka } from '../simulate/kafka-args';
 import { METRIC_KINDS } from '../simulate/metrics';
 import {
   parseDurationMs,
@@ -23,7 +24,7 @@ injected anomalies, and NAB-format ground truth (windows of 10 % of each file's 
 across its anomalies, centred on each anomaly's first row). Deterministic per --seed.
 
 options:
-  --to <target>         where to write: file (default file)
+  --to <target>         where to write: file (default file); kafka: see \`simulate --to kafka --help\`
   -o, --output <dir>    output directory (data/, labels/, config/ are created in it)
   --series <n>          number of series (default ${DEFAULT_DATASET_OPTIONS.series})
   --length <rows>       rows per series (default ${DEFAULT_DATASET_OPTIONS.length})
@@ -53,6 +54,8 @@ export function parseDatasetOptions(values: Record<string, string | boolean | un
 }
 
 export async function run(argv: string[]): Promise<number> {
+  // `--to kafka` and `--from <csv>` have options of their own (simulate/kafka-cli.ts).
+  if (wantsKafka(argv)) return (await import('../simulate/kafka-cli')).runKafkaSimulate(argv);
   try {
     const { values } = parseArgs({
       args: argv,
@@ -76,7 +79,8 @@ export async function run(argv: string[]): Promise<number> {
       process.stdout.write(USAGE);
       return 0;
     }
-    if (values.to !== 'file') throw new UsageError(`--to: unknown target '${values.to}' (available: file)`);
+    if (values.to !== 'file')
+      throw new UsageError(`--to: unknown target '${values.to}' (available: file, kafka)`);
     if (!values.output) throw new UsageError('--output <dir> is required with --to file');
     const options = parseDatasetOptions(values);
     const series = generateDataset(options);

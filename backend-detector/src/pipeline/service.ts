@@ -85,6 +85,8 @@ export class DetectorService {
       sessionTimeout: config.kafkaSessionTimeoutMs,
       heartbeatInterval: Math.min(3000, Math.floor(config.kafkaSessionTimeoutMs / 3)),
       allowAutoTopicCreation: false,
+      // Bounds how long an idle fetch blocks a graceful shutdown.
+      maxWaitTimeInMs: 1000,
     });
     this.producer = this.kafka.producer({ allowAutoTopicCreation: true });
     this.client = new RemoteWriteClient({

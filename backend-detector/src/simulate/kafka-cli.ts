@@ -1,0 +1,233 @@
+/**
+ * `anomaly-lens simulate --to kafka` (generated fleet) and `simulate --from <csv>` (replay
+ * of a file), both into a Kafka topic in the native format.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  parseDurationMs,
+  parseIntOption,
+  parseListOption,
+  parseRangeOption,
+  parseTimeOption,
+  UsageError,
+} from '../cli/args';
+import { readLines } from '../cli/csvLines';
+import { ANOMALY_KINDS } from './generator';
+import { CsvColumns, type CsvPoint } from './kafka-csv';
+import { groundTruth, planFleet, rowMessages, type FleetOptions } from './kafka-plan';
+import { PacedProducer, type OutgoingMessage, type SendStats } from './kafka';
+import { METRIC_KINDS } from './metrics';
+
+export const KAFKA_USAGE = `usage: anomaly-lens simulate --to kafka [options]
+       anomaly-lens simulate --from <file.csv> [options]
+
+--to kafka: N hosts × M metrics of realistic cloud metrics (seasonality, trend, noise) with
+injected labeled anomalies, sent row by row, one message per host per row (a JSON array of
+its metrics, keyed by host). The ground truth goes to --truth.
+--from: replays a CSV (header with timestamp,value; optional metric and host columns).
+
+common options:
+  --brokers <list>      Kafka bootstrap servers (default $ANOMALYLENS_KAFKA_BROKERS or 127.0.0.1:9092)
+  --topic <name>        topic (default metrics); created if missing
+  --partitions <n>      partitions when the topic is created (default 3)
+  --rate <points/s>     send at most this many points per second (default 0 = as fast as possible)
+  --labels <k=v,...>    extra labels on every point (e.g. run=test-42)
+  --batch <n>           messages per produce request (default 200)
+
+--to kafka options:
+  --hosts <n>           hosts (default 4)
+  --metrics <list>      metrics per host (default all): ${METRIC_KINDS.join(',')}
+  --length <rows>       rows per series (default 1000)
+  --step <duration>     time between rows (default 10s)
+  --start <iso-time>    first timestamp (default: length × step before now, so the data ends now)
+  --realtime            start now and send each row when its time comes (sets --rate)
+  --seed <n>            random seed (default 1)
+  --kinds <list>        anomaly kinds (default all): ${ANOMALY_KINDS.join(',')}
+  --anomalies <n|lo-hi> anomalies per series (default 1-2)
+  --quiet-hosts <n>     the last n hosts get no anomalies (default 0)
+  --truth <file>        write the ground truth (JSON) here
+
+--from options:
+  --metric <name>       metric name when the CSV has no metric column (default: file name)
+  --host <name>         host label when the CSV has no host column (default replay)
+  --shift-to-now        shift timestamps so the last row is now
+  -h, --help            show this help
+`;
+
+function parseLabels(text: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!text) return out;
+  for (const item of text.split(',')) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--labels: expected k=v[,k=v], got '${item}'`);
+    out[item.slice(0, eq).trim()] = item.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+function progressReporter(total: number | undefined): ((s: SendStats) => void) | undefined {
+  if (process.stderr.isTTY !== true) return undefined;
+  let last = 0;
+  return (s) => {
+    const now = Date.now();
+    if (now - last < 200) return;
+    last = now;
+    const of = total ? `/${total}` : '';
+    process.stderr.write(
+      `\rsimulate: sent ${s.points}${of} points (${Math.round(s.points / Math.max(s.seconds, 0.001))} points/s)   `
+    );
+  };
+}
+
+export async function runKafkaSimulate(argv: string[]): Promise<number> {
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        to: { type: 'string' },
+        from: { type: 'string' },
+        brokers: { type: 'string' },
+        topic: { type: 'string', default: 'metrics' },
+        partitions: { type: 'string' },
+        rate: { type: 'string' },
+        labels: { type: 'string' },
+        batch: { type: 'string' },
+        hosts: { type: 'string' },
+        metrics: { type: 'string' },
+        length: { type: 'string' },
+        step: { type: 'string' },
+        start: { type: 'string' },
+        realtime: { type: 'boolean' },
+        seed: { type: 'string' },
+        kinds: { type: 'string' },
+        anomalies: { type: 'string' },
+        'quiet-hosts': { type: 'string' },
+        truth: { type: 'string' },
+        metric: { type: 'string' },
+        host: { type: 'string' },
+        'shift-to-now': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      process.stdout.write(KAFKA_USAGE);
+      return 0;
+    }
+    if (values.from !== undefined && values.to !== undefined && values.to !== 'kafka') {
+      throw new UsageError('--from replays into Kafka; --to must be kafka or absent');
+    }
+    const brokers = (values.brokers ?? process.env.ANOMALYLENS_KAFKA_BROKERS ?? '127.0.0.1:9092')
+      .split(',')
+      .map((b) => b.trim())
+      .filter((b) => b !== '');
+    const labels = parseLabels(values.labels);
+    const makeProducer = (rate: number) =>
+      new PacedProducer({
+        brokers,
+        topic: values.topic ?? 'metrics',
+        partitions: parseIntOption('partitions', values.partitions, 1) ?? 3,
+        rate,
+        batch: parseIntOption('batch', values.batch, 1) ?? 200,
+      });
+    const rate = parseIntOption('rate', values.rate, 0) ?? 0;
+
+    if (values.from !== undefined) return await replayCsv(values.from, values, labels, makeProducer(rate));
+
+    const length = parseIntOption('length', values.length, 10) ?? 1000;
+    const stepMs = parseDurationMs('step', values.step) ?? 10_000;
+    const realtime = values.realtime === true;
+    const fleet: FleetOptions = {
+      hosts: parseIntOption('hosts', values.hosts, 1) ?? 4,
+      metrics: parseListOption('metrics', values.metrics, METRIC_KINDS) ?? METRIC_KINDS,
+      length,
+      stepMs,
+      startMs: realtime
+        ? Date.now()
+        : (parseTimeOption('start', values.start) ?? Date.now() - length * stepMs),
+      seed: parseIntOption('seed', values.seed, 0) ?? 1,
+      kinds: parseListOption('kinds', values.kinds, ANOMALY_KINDS) ?? ANOMALY_KINDS,
+      anomaliesPerSeries: parseRangeOption('anomalies', values.anomalies) ?? [1, 2],
+      quietHosts: parseIntOption('quiet-hosts', values['quiet-hosts'], 0) ?? 0,
+      labels,
+    };
+    if (fleet.quietHosts > fleet.hosts)
+      throw new UsageError(`--quiet-hosts: at most --hosts (${fleet.hosts})`);
+    if (realtime && values.rate !== undefined)
+      throw new UsageError('--realtime sets the rate itself; drop --rate');
+    // Realtime: one row of every series per step.
+    const producer = makeProducer(realtime ? (fleet.hosts * fleet.metrics.length * 1000) / stepMs : rate);
+    const series = planFleet(fleet);
+    if (values.truth) {
+      fs.mkdirSync(path.dirname(path.resolve(values.truth)), { recursive: true });
+      fs.writeFileSync(values.truth, JSON.stringify(groundTruth(series, fleet), null, 1) + '\n');
+    }
+    function* messages(): Generator<OutgoingMessage> {
+      for (let row = 0; row < length; row++) yield* rowMessages(series, row);
+    }
+    await producer.connect();
+    try {
+      const stats = await producer.sendAll(messages(), progressReporter(series.length * length));
+      if (process.stderr.isTTY) process.stderr.write('\n');
+      const anomalies = series.reduce((n, s) => n + s.series.anomalies.length, 0);
+      process.stdout.write(
+        `simulate: ${stats.points} points (${fleet.hosts} hosts × ${fleet.metrics.length} metrics × ${length} rows, ` +
+          `${anomalies} labeled anomalies) → ${values.topic} in ${stats.seconds.toFixed(1)} s` +
+          `${values.truth ? `; truth → ${values.truth}` : ''}\n`
+      );
+    } finally {
+      await producer.disconnect();
+    }
+    return 0;
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`anomaly-lens simulate: ${msg}\n`);
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`\n${KAFKA_USAGE}`);
+      return 2;
+    }
+    return 1;
+  }
+}
+
+async function replayCsv(
+  file: string,
+  values: { metric?: string; host?: string; 'shift-to-now'?: boolean; topic?: string },
+  labels: Record<string, string>,
+  producer: PacedProducer
+): Promise<number> {
+  if (!fs.existsSync(file)) throw new UsageError(`--from: no such file '${file}'`);
+  const opts = {
+    metric: values.metric ?? path.basename(file).replace(/\.csv$/i, ''),
+    labels: { ...labels, host: values.host ?? labels.host ?? 'replay' },
+  };
+  // Read and validate the whole file first: a bad row must not leave half a replay behind.
+  const points: CsvPoint[] = [];
+  let columns: CsvColumns | undefined;
+  for await (const [line, n] of readLines(file)) {
+    if (line.trim() === '') continue;
+    if (!columns) columns = CsvColumns.fromHeader(line);
+    else points.push(columns.point(line, n, opts));
+  }
+  if (points.length === 0) throw new UsageError(`--from: '${file}' has no data rows`);
+  const shift = values['shift-to-now'] ? Date.now() - points[points.length - 1].ts : 0;
+  function* messages(): Generator<OutgoingMessage> {
+    for (const p of points) {
+      yield { key: p.labels.host ?? '', value: JSON.stringify({ ...p, ts: p.ts + shift }), points: 1 };
+    }
+  }
+  await producer.connect();
+  try {
+    const stats = await producer.sendAll(messages(), progressReporter(points.length));
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    process.stdout.write(
+      `simulate: replayed ${stats.points} rows of ${file} → ${values.topic} in ${stats.seconds.toFixed(1)} s\n`
+    );
+  } finally {
+    await producer.disconnect();
+  }
+  return 0;
+}
