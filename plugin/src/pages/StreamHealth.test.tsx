@@ -69,7 +69,7 @@ describe('Stream health page', () => {
       ...flowing,
       lagByPartition: [{ metric: { topic: 'metrics', partition: '2' }, value: 25_000 }],
       invalidByReason: [{ metric: { reason: 'invalid_json' }, value: 0.4 }],
-      sinkFailuresByReason: [{ metric: { reason: 'http_503' }, value: 1.5 }],
+      sinkFailuresByReason: [{ metric: { kind: 'http_503' }, value: 1.5 }],
     });
     render(<StreamHealth />);
     const status = await screen.findByTestId(testIds.streamHealth.status);

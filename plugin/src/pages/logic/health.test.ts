@@ -66,7 +66,7 @@ describe('assessHealth', () => {
       ...healthy,
       lagByPartition: [sample(HEALTH_THRESHOLDS.lagHigh + 500, { topic: 'metrics', partition: '2' })],
       invalidByReason: [sample(0.2, { reason: 'bad_json' })],
-      sinkFailuresByReason: [sample(1, { reason: 'http_503' })],
+      sinkFailuresByReason: [sample(1, { kind: 'http_503' })],
     });
     const a = assessHealth(toSnapshot(bad));
     expect(a.level).toBe('critical');

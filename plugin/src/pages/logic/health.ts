@@ -20,7 +20,10 @@ export const HEALTH_QUERIES = {
   lagByPartition: `max by (topic, partition) (${M.consumerLag})`,
   lastMessageAgeSeconds: `time() - max(${M.lastMessageTimestamp})`,
   invalidByReason: `sum by (reason) (rate(${M.messagesInvalid}[5m]))`,
-  sinkFailuresByReason: `sum by (reason) (rate(${M.sinkFailures}[5m]))`,
+  // Retried failures by kind, plus samples rejected for good as kind "rejected_<status>".
+  sinkFailuresByReason:
+    `sum by (kind) (rate(${M.sinkFailures}[5m])) or ` +
+    `sum by (kind) (label_replace(rate(${M.sinkSamplesRejected}[5m]), "kind", "rejected_$1", "status", "(.+)"))`,
   sinkLatencyP99Seconds: `histogram_quantile(0.99, sum by (le) (rate(${M.sinkWriteDuration}_bucket[5m])))`,
   activeSeries: `sum(${M.activeSeries})`,
   modelFitsPerSec: `sum(rate(${M.modelFits}[5m]))`,
@@ -68,7 +71,7 @@ function total(values: number[], present: boolean): number | null {
 function byReason(samples: InstantSample[]): ReasonRate[] {
   return samples
     .filter((s) => Number.isFinite(s.v))
-    .map((s) => ({ reason: s.labels.reason ?? 'unknown', perSec: s.v }))
+    .map((s) => ({ reason: s.labels.reason ?? s.labels.kind ?? 'unknown', perSec: s.v }))
     .sort((a, b) => b.perSec - a.perSec || a.reason.localeCompare(b.reason));
 }
 
