@@ -6,6 +6,7 @@ import { GlobalStyles, ThemeContext } from '@grafana/ui';
 import { getPage, pageNames } from './registry';
 // Each page registers itself; add new harness pages here.
 import './pages/overlayPanel';
+import './pages/appPages';
 
 interface HarnessApi {
   pages: () => string[];
@@ -14,6 +15,8 @@ interface HarnessApi {
    * which uPlot runs in a microtask) after the next two frames were painted.
    */
   render: (name: string, payload: unknown, theme?: 'dark' | 'light') => Promise<number>;
+  /** A Grafana palette color (e.g. "red") resolved by the theme, as the panel draws it. */
+  color: (name: string, theme?: 'dark' | 'light') => string;
 }
 
 declare global {
@@ -31,6 +34,7 @@ function nextFrame(): Promise<void> {
 
 window.harness = {
   pages: pageNames,
+  color: (name, mode = 'dark') => createTheme({ colors: { mode } }).visualization.getColorByName(name),
   render: async (name, payload, mode = 'dark') => {
     const page = getPage(name);
     if (page.setup && !setupDone.has(name)) {

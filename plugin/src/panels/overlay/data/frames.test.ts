@@ -133,6 +133,19 @@ describe('labels and names', () => {
     expect(seriesKey({ a: '1' })).not.toBe(seriesKey({ a: '2' }));
   });
 
+  it('leaves labels all series share out of their names', () => {
+    const frames = [
+      promFrame('anomalylens_observed', { ...web1, job: 'det' }, T, [1, 2, 3]),
+      promFrame('anomalylens_observed', { ...web2, job: 'det' }, T, [1, 2, 3]),
+    ];
+    expect(mapFramesToGroups(frames, o()).groups.map((g) => g.displayName)).toEqual([
+      'cpu{host="web-1"}',
+      'cpu{host="web-2"}',
+    ]);
+    const one = mapFramesToGroups([frames[0]], o()).groups[0];
+    expect(one.displayName).toBe('cpu{host="web-1", job="det"}');
+  });
+
   it('formats legends with {{label}} templates', () => {
     expect(formatDisplayName(web1, '{{host}} / {{ metric }}', 'x')).toBe('web-1 / cpu');
     expect(formatDisplayName({}, '', 'fallback')).toBe('fallback');

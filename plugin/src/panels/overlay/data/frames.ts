@@ -182,8 +182,34 @@ export function mapFramesToGroups(frames: DataFrame[], options: OverlayOptions):
     unmatchedFields = 0;
   }
 
-  const sorted = [...groups.values()].sort((a, b) => a.displayName.localeCompare(b.displayName));
+  if (options.legendFormat.trim().length === 0) {
+    shortenNames([...groups.values()]);
+  }
+  const sorted = [...groups.values()].sort((a, b) =>
+    a.displayName.localeCompare(b.displayName, undefined, { numeric: true })
+  );
   return { groups: sorted, unmatchedFields };
+}
+
+/**
+ * Like Grafana's legends: labels every series shares (a `job`, a run id) say nothing about which
+ * series is which, so names of several series leave them out (the metric name stays).
+ */
+function shortenNames(groups: SeriesGroup[]): void {
+  if (groups.length < 2) {
+    return;
+  }
+  const common = Object.keys(groups[0].labels).filter(
+    (k) => k !== 'metric' && groups.every((g) => g.labels[k] === groups[0].labels[k])
+  );
+  if (common.length === 0) {
+    return;
+  }
+  for (const g of groups) {
+    const shown = { ...g.labels };
+    common.forEach((k) => delete shown[k]);
+    g.displayName = formatDisplayName(shown, '', g.displayName);
+  }
 }
 
 /** Roles missing from a series (its `roles` map, or any object keyed by role). */
