@@ -33,13 +33,19 @@ async function probe(h, { regions, extraXs = [] }) {
       const spans = regions.map((r) => [u.valToPos(r.start, 'x', true), u.valToPos(r.end, 'x', true)]);
       const inside = spans.map(([x0, x1]) => {
         const xs = [];
-        for (let x = Math.ceil(x0) + 1; x <= Math.floor(x1) - 1; x++) xs.push(x);
-        if (xs.length === 0) xs.push((x0 + x1) / 2);
+        for (let x = Math.ceil(x0) + 1; x <= Math.floor(x1) - 1; x++) {
+          xs.push(x);
+        }
+        if (xs.length === 0) {
+          xs.push((x0 + x1) / 2);
+        }
         return xs.map((x) => pixel(x, y));
       });
       const outside = [];
       for (let x = left + 2; x < left + width - 2; x += 5) {
-        if (spans.every(([x0, x1]) => x < x0 - 3 || x > x1 + 3)) outside.push(pixel(x, y));
+        if (spans.every(([x0, x1]) => x < x0 - 3 || x > x1 + 3)) {
+          outside.push(pixel(x, y));
+        }
       }
       const extra = extraXs.map(([t, v]) => pixel(u.valToPos(t, 'x', true), u.valToPos(v, 'y', true)));
       return { inside, outside, extra };
@@ -221,7 +227,9 @@ describe('overlay panel on detector output from Prometheus', () => {
     let best = r0.start;
     let bestGap = -1;
     for (const t of mine.keys()) {
-      if (t < r0.start - 30 * 60_000 || t > r0.end + 30 * 60_000) continue;
+      if (t < r0.start - 30 * 60_000 || t > r0.end + 30 * 60_000) {
+        continue;
+      }
       const gap = Math.min(...others.map((o) => Math.abs((o.get(t) ?? Infinity) - mine.get(t))));
       if (gap > bestGap) {
         bestGap = gap;

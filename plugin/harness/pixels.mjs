@@ -38,9 +38,10 @@ export function expectedRegions(anomalous, score, stepMs) {
 }
 
 export function severityName(score, t = { threshold: 1, major: 1.5, critical: 3 }) {
-  if (score >= t.critical) return 'critical';
-  if (score >= t.major) return 'major';
-  return 'minor';
+  if (score >= t.critical) {
+    return 'critical';
+  }
+  return score >= t.major ? 'major' : 'minor';
 }
 
 export const SEVERITY_PALETTE = { minor: 'yellow', major: 'orange', critical: 'red' };
