@@ -34,7 +34,7 @@ common options:
   --partitions <n>      partitions when the topic is created (default 3)
   --rate <points/s>     send at most this many points per second (default 0 = as fast as possible)
   --labels <k=v,...>    extra labels on every point (e.g. run=test-42)
-  --batch <n>           messages per produce request (default 200)
+  --batch <n>           messages per produce request (default 500)
 
 --to kafka options:
   --hosts <n>           hosts (default 4)
@@ -131,7 +131,7 @@ export async function runKafkaSimulate(argv: string[]): Promise<number> {
         topic: values.topic ?? 'metrics',
         partitions: parseIntOption('partitions', values.partitions, 1) ?? 3,
         rate,
-        batch: parseIntOption('batch', values.batch, 1) ?? 200,
+        batch: parseIntOption('batch', values.batch, 1) ?? 500,
       });
     const rate = parseIntOption('rate', values.rate, 0) ?? 0;
 

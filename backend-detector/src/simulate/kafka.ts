@@ -1,7 +1,7 @@
 /**
  * The Kafka side of `simulate`: a paced kafkajs producer. Points are sent in order, one
- * message per host per row (keyed by host so an entity stays on one partition), several
- * sends in flight, at a target rate in points per second (0 = as fast as the broker takes).
+ * message per host per row (keyed by host so an entity stays on one partition), in order,
+ * at a target rate in points per second (0 = as fast as the broker takes).
  */
 import { CompressionTypes, Kafka, logLevel, type Message, type Producer } from 'kafkajs';
 
@@ -30,7 +30,11 @@ export interface SendStats {
   seconds: number;
 }
 
-const IN_FLIGHT = 4;
+/**
+ * One send at a time: concurrent kafkajs send() calls may reach the broker out of order,
+ * and a host's points must arrive in time order (the detector drops older timestamps).
+ */
+const IN_FLIGHT = 1;
 
 export class PacedProducer {
   private readonly kafka: Kafka;

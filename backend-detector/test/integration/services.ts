@@ -133,7 +133,7 @@ export async function promQuery(query: string, time?: number): Promise<PromSerie
 }
 
 /** Sum of a scalar-per-series instant query. */
-export async function promSum(query: string): Promise<number> {
-  const r = await promQuery(query);
+export async function promSum(query: string, time?: number): Promise<number> {
+  const r = await promQuery(query, time);
   return r.reduce((n, s) => n + Number(s.value?.[1] ?? 0), 0);
 }
