@@ -109,8 +109,11 @@ export class EventTracker {
   /**
    * Feed one scored point. Returns the transition it caused, if any. A point that closes
    * an event is itself not part of it; one that opens an event is.
+   * `holdScore` (default: `score`) is what keeps an open event open: a detector that damps
+   * repeated surprises passes the undamped score here, so an incident stays open while
+   * the data stays improbable even though it is only announced once.
    */
-  update(timestampMs: number, score: number): EventChange | null {
+  update(timestampMs: number, score: number, holdScore: number = score): EventChange | null {
     const cfg = this.cfg;
     const ev = this.open;
     if (ev === null) {
@@ -127,7 +130,7 @@ export class EventTracker {
       this.lastAbove = timestampMs;
       return { kind: 'open', event: { ...this.open } };
     }
-    if (score >= cfg.closeThreshold) {
+    if (holdScore >= cfg.closeThreshold) {
       this.below = 0;
       this.lastAbove = timestampMs;
     } else {
@@ -137,10 +140,10 @@ export class EventTracker {
       return this.close();
     }
     ev.points++;
-    if (score > ev.peakScore) {
-      ev.peakScore = score;
+    if (holdScore > ev.peakScore) {
+      ev.peakScore = holdScore;
       ev.peakAt = timestampMs;
-      ev.severity = severityOf(score, cfg);
+      ev.severity = severityOf(holdScore, cfg);
     }
     return null;
   }

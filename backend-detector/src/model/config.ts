@@ -12,16 +12,25 @@ export interface DetectorConfig {
   refitEvery: number;
   /** Points before the first fit; the detector reports warmingUp until then. */
   warmup: number;
+  /** Features fed to the forest (see model/features.ts). */
+  features: string[];
   /** Recent values the features look at (level baseline and spread). */
   window: number;
   /** Raw scores whose distribution defines "improbable" (the normalizer's memory). */
   scoreHistory: number;
-  /** Recent raw scores averaged before judging them against their history. */
-  scoreAverage: number;
   /** Tail probability at which the normalized score reaches 1. */
   tailProbability: number;
   /** Raw scores collected before the normalizer judges anything. */
   scoreWarmup: number;
+  /**
+   * Points during which a score that does not exceed the recent peak is damped: the
+   * detector already reported that surprise, repeating it adds noise, not information.
+   */
+  refractory: number;
+  /** Factor applied to such repeated scores (0..1; 1 disables damping). */
+  damping: number;
+  /** Keep events open on the undamped score (true) or on the damped one (false). */
+  holdUndamped: boolean;
   /** Seed of the detector's PRNG. */
   seed: number;
   /** Event hysteresis (see events/tracker). */
@@ -34,13 +43,20 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   historySize: 1024,
   refitEvery: 256,
   warmup: 64,
+  // Chosen on the NAB development subset (see docs/detector.md): level plus its deviation
+  // from the usual time-of-day and time-of-week profile.
+  features: ['value', 'daily', 'weekly'],
   window: 32,
-  scoreHistory: 1024,
-  scoreAverage: 6,
-  tailProbability: 1e-4,
+  scoreHistory: 4096,
+  tailProbability: 0.007,
   scoreWarmup: 64,
+  refractory: 64,
+  damping: 0.5,
+  holdUndamped: false,
   seed: 42,
-  events: DEFAULT_EVENT_CONFIG,
+  // Repeated surprises are damped, so an event closes at the first point that brings no
+  // new one: `anomalous` marks the onset of each distinct surprise rather than a long run.
+  events: { ...DEFAULT_EVENT_CONFIG, closeAfter: 1 },
 };
 
 const INTEGER_FIELDS = [
@@ -51,8 +67,8 @@ const INTEGER_FIELDS = [
   'warmup',
   'window',
   'scoreHistory',
-  'scoreAverage',
   'scoreWarmup',
+  'refractory',
 ] as const;
 
 /** Merge a partial config over the defaults and fail fast on the first bad field. */
@@ -60,7 +76,8 @@ export function resolveDetectorConfig(partial: Partial<DetectorConfig> = {}): De
   const cfg: DetectorConfig = {
     ...DEFAULT_DETECTOR_CONFIG,
     ...partial,
-    events: { ...DEFAULT_EVENT_CONFIG, ...(partial.events ?? {}) },
+    features: [...(partial.features ?? DEFAULT_DETECTOR_CONFIG.features)],
+    events: { ...DEFAULT_DETECTOR_CONFIG.events, ...(partial.events ?? {}) },
   };
   for (const name of INTEGER_FIELDS) {
     const v = cfg[name];
@@ -73,9 +90,8 @@ export function resolveDetectorConfig(partial: Partial<DetectorConfig> = {}): De
   if (!(cfg.tailProbability > 0 && cfg.tailProbability < 0.5)) {
     throw new Error("detector config: 'tailProbability' must be in (0, 0.5)");
   }
-  if (cfg.scoreAverage > cfg.scoreHistory) {
-    throw new Error("detector config: 'scoreAverage' must not exceed 'scoreHistory'");
-  }
+  if (!(cfg.damping >= 0 && cfg.damping <= 1))
+    throw new Error("detector config: 'damping' must be in [0, 1]");
   if (typeof cfg.seed !== 'number' || !Number.isInteger(cfg.seed)) {
     throw new Error("detector config: 'seed' must be an integer");
   }

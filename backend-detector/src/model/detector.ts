@@ -1,6 +1,6 @@
 import { EventChange, EventTracker, EventTrackerState } from '../events/tracker';
 import { DetectorConfig, resolveDetectorConfig } from './config';
-import { FEATURE_DIM, FeatureExtractor, FeatureState } from './features';
+import { FeatureExtractor, FeatureState } from './features';
 import { IsolationForest, Prng, SerializedForest } from './iforest';
 import { NormalizerState, ScoreNormalizer } from './normalizer';
 import { DetectorOutput, SeriesDetector } from './types';
@@ -25,12 +25,16 @@ export interface DetectorState {
   level: number;
   spread: number;
   normalizer: NormalizerState;
+  recentScores: number[];
+  recentHead: number;
   tracker: EventTrackerState;
 }
 
 /** Output of one update, plus the event transition it caused (if any). */
 export interface SeriesDetectorOutput extends DetectorOutput {
   event: EventChange | null;
+  /** The Isolation Forest's own score in (0, 1] before normalization (NaN while warming up). */
+  rawScore: number;
 }
 
 /** Width of the expected range in robust standard deviations. */
@@ -55,7 +59,8 @@ export class StreamingDetector implements SeriesDetector {
   private readonly history: Float64Array;
   private historyHead = 0;
   private historyCount = 0;
-  private readonly vector = new Float64Array(FEATURE_DIM);
+  private readonly vector: Float64Array;
+  private readonly dim: number;
   private forest: IsolationForest | null = null;
   private nextFit: number;
   private readonly rng: Prng;
@@ -66,22 +71,23 @@ export class StreamingDetector implements SeriesDetector {
   private level = NaN;
   private spread = 0;
   private readonly alpha: number;
+  /** Undamped normalized scores of the last `refractory` points. */
+  private readonly recentScores: Float64Array;
+  private recentHead = 0;
 
   constructor(config: Partial<DetectorConfig> = {}, state?: DetectorState) {
     this.config = resolveDetectorConfig(config);
     const cfg = this.config;
-    this.features = new FeatureExtractor(cfg.window);
-    this.history = new Float64Array(cfg.historySize * FEATURE_DIM);
+    this.features = new FeatureExtractor(cfg.window, cfg.features);
+    this.dim = this.features.dim;
+    this.vector = new Float64Array(this.dim);
+    this.history = new Float64Array(cfg.historySize * this.dim);
     this.rng = new Prng(cfg.seed);
     this.nextFit = cfg.warmup;
-    this.normalizer = new ScoreNormalizer(
-      cfg.scoreHistory,
-      cfg.scoreAverage,
-      cfg.tailProbability,
-      cfg.scoreWarmup
-    );
+    this.normalizer = new ScoreNormalizer(cfg.scoreHistory, cfg.tailProbability, cfg.scoreWarmup);
     this.tracker = new EventTracker(cfg.events, state?.tracker);
     this.alpha = 2 / (cfg.window + 1);
+    this.recentScores = new Float64Array(cfg.refractory);
     if (state) this.restore(state);
   }
 
@@ -111,9 +117,12 @@ export class StreamingDetector implements SeriesDetector {
 
     let score = 0;
     let warmingUp = true;
+    let raw = NaN;
+    let undamped = 0;
     if (this.forest !== null) {
-      const raw = this.forest.score(x, 0);
-      score = this.normalizer.update(raw);
+      raw = this.forest.scoreRangeAware(x, 0);
+      undamped = this.normalizer.update(raw);
+      score = this.damp(undamped);
       warmingUp = this.normalizer.warmingUp;
     }
 
@@ -121,7 +130,9 @@ export class StreamingDetector implements SeriesDetector {
     if (this.count >= this.nextFit) this.refit();
     this.track(value);
 
-    const event = warmingUp ? null : this.tracker.update(timestampMs, score);
+    const event = warmingUp
+      ? null
+      : this.tracker.update(timestampMs, score, this.config.holdUndamped ? undamped : score);
     return {
       timestamp: timestampMs,
       value,
@@ -133,11 +144,22 @@ export class StreamingDetector implements SeriesDetector {
       upper: expected + halfWidth,
       warmingUp,
       event,
+      rawScore: raw,
     };
   }
 
+  /** Damp a score that does not exceed the peak of the last `refractory` scores. */
+  private damp(score: number): number {
+    const recent = this.recentScores;
+    let peak = 0;
+    for (let i = 0; i < recent.length; i++) if (recent[i] > peak) peak = recent[i];
+    recent[this.recentHead] = score;
+    this.recentHead = (this.recentHead + 1) % recent.length;
+    return score > peak ? score : score * this.config.damping;
+  }
+
   private remember(x: Float64Array): void {
-    this.history.set(x, this.historyHead * FEATURE_DIM);
+    this.history.set(x, this.historyHead * this.dim);
     this.historyHead = (this.historyHead + 1) % this.config.historySize;
     if (this.historyCount < this.config.historySize) this.historyCount++;
   }
@@ -147,7 +169,7 @@ export class StreamingDetector implements SeriesDetector {
     this.forest = IsolationForest.fit(
       this.history,
       this.historyCount,
-      FEATURE_DIM,
+      this.dim,
       { trees: cfg.trees, sampleSize: cfg.sampleSize },
       this.rng
     );
@@ -173,7 +195,7 @@ export class StreamingDetector implements SeriesDetector {
       count: this.count,
       lastTimestamp: this.lastTimestamp,
       features: this.features.snapshot(),
-      history: Buffer.from(this.history.buffer, 0, this.historyCount * FEATURE_DIM * 8).toString('base64'),
+      history: Buffer.from(this.history.buffer, 0, this.historyCount * this.dim * 8).toString('base64'),
       historyHead: this.historyHead,
       historyCount: this.historyCount,
       forest: this.forest ? this.forest.serialize() : null,
@@ -182,13 +204,15 @@ export class StreamingDetector implements SeriesDetector {
       level: this.level,
       spread: this.spread,
       normalizer: this.normalizer.snapshot(),
+      recentScores: Array.from(this.recentScores),
+      recentHead: this.recentHead,
       tracker: this.tracker.snapshot(),
     };
   }
 
   private restore(s: DetectorState): void {
     const raw = Buffer.from(s.history, 'base64');
-    if (raw.length !== s.historyCount * FEATURE_DIM * 8 || s.historyCount > this.config.historySize) {
+    if (raw.length !== s.historyCount * this.dim * 8 || s.historyCount > this.config.historySize) {
       throw new Error('detector state: history does not match its count');
     }
     const bytes = new Uint8Array(this.history.buffer);
@@ -205,6 +229,10 @@ export class StreamingDetector implements SeriesDetector {
     this.level = typeof s.level === 'number' ? s.level : NaN;
     this.spread = s.spread;
     this.normalizer.restore(s.normalizer);
+    if (s.recentScores.length !== this.recentScores.length)
+      throw new Error('detector state: refractory mismatch');
+    this.recentScores.set(s.recentScores);
+    this.recentHead = s.recentHead;
   }
 }
 

@@ -1,65 +1,238 @@
 /**
  * Streaming feature extraction for one series. Keeps the last `window` values in a ring
- * and turns each new point into a small feature vector that makes the usual kinds of
- * infrastructure anomalies isolate quickly in an Isolation Forest:
+ * and turns each new point into a small feature vector in which the usual kinds of
+ * infrastructure anomalies isolate quickly in an Isolation Forest. Available features:
  *
- *  0  value                         unusual levels
- *  1  value − previous value        spikes, dips, sudden steps
- *  2  mean(last 3) − window median  level shifts, sustained excursions
- *  3  std(last 8)                   variance changes, stuck values (std → 0)
- *  4  time of day [0, 1)            values unusual for this time of day
+ *  value       the value itself                     unusual levels
+ *  diff        value − previous value               spikes, dips, sudden steps
+ *  shift       mean(last 3) − window median         level shifts, sustained excursions
+ *  spread      std(last 8)                          variance changes, stuck values (→ 0)
+ *  zscore      (value − median) / MAD of window     deviation from a robust baseline
+ *  timeOfDay   [0, 1) position in the UTC day       values unusual for the time of day
+ *  dayOfWeek   0..6 (Monday 0)                      weekday/weekend patterns
+ *  lagN        value N points back (N = 1..window−1) shape of the recent curve
+ *  daily       value − the usual value at this time of day (48 half-hour buckets,
+ *              exponentially weighted over past days)  missing or extra daily peaks
+ *  weekly      the same against 336 half-hour buckets of the week
  *
- * Memory: window × 8 bytes + a few scalars.
+ * Memory: 2 × window × 8 bytes + 48 × 8 (daily) + 336 × 8 (weekly) bytes + a few scalars.
  */
-export const FEATURE_DIM = 5;
+export type FeatureName =
+  | 'value'
+  | 'diff'
+  | 'shift'
+  | 'spread'
+  | 'zscore'
+  | 'timeOfDay'
+  | 'dayOfWeek'
+  | 'daily'
+  | 'weekly'
+  | `lag${number}`;
 
 const SHORT = 3;
 const SPREAD = 8;
 const DAY_MS = 86_400_000;
+/** 1970-01-01 was a Thursday; shifting by 3 days makes Monday 0. */
+const WEEK_OFFSET_MS = 3 * DAY_MS;
+
+const enum Kind {
+  Value,
+  Diff,
+  Shift,
+  Spread,
+  ZScore,
+  TimeOfDay,
+  DayOfWeek,
+  Lag,
+  Daily,
+  Weekly,
+}
+
+const BUCKET_MS = 30 * 60_000;
+const DAILY_BUCKETS = DAY_MS / BUCKET_MS;
+const WEEKLY_BUCKETS = 7 * DAILY_BUCKETS;
+/** Weight of today's value in a time-of-day profile bucket. */
+const PROFILE_ALPHA = 0.3;
 
 export interface FeatureState {
   values: number[];
   head: number;
   count: number;
+  daily: (number | null)[];
+  weekly: (number | null)[];
+  lastBucket: number;
+  bucketSum: number;
+  bucketCount: number;
+}
+
+export function parseFeatures(names: readonly string[], window: number): { kinds: Kind[]; lags: number[] } {
+  const kinds: Kind[] = [];
+  const lags: number[] = [];
+  for (const name of names) {
+    let kind: Kind;
+    let lag = 0;
+    switch (name) {
+      case 'value':
+        kind = Kind.Value;
+        break;
+      case 'diff':
+        kind = Kind.Diff;
+        break;
+      case 'shift':
+        kind = Kind.Shift;
+        break;
+      case 'spread':
+        kind = Kind.Spread;
+        break;
+      case 'zscore':
+        kind = Kind.ZScore;
+        break;
+      case 'timeOfDay':
+        kind = Kind.TimeOfDay;
+        break;
+      case 'dayOfWeek':
+        kind = Kind.DayOfWeek;
+        break;
+      case 'daily':
+        kind = Kind.Daily;
+        break;
+      case 'weekly':
+        kind = Kind.Weekly;
+        break;
+      default: {
+        const m = /^lag(\d+)$/.exec(name);
+        if (!m) throw new Error(`detector config: unknown feature '${name}'`);
+        lag = Number(m[1]);
+        if (lag < 1 || lag >= window)
+          throw new Error(`detector config: feature '${name}' needs 1 <= N < window`);
+        kind = Kind.Lag;
+      }
+    }
+    kinds.push(kind);
+    lags.push(lag);
+  }
+  if (kinds.length === 0) throw new Error("detector config: 'features' must name at least one feature");
+  return { kinds, lags };
 }
 
 export class FeatureExtractor {
+  readonly dim: number;
+  private readonly kinds: Kind[];
+  private readonly lags: number[];
   private readonly values: Float64Array;
   private readonly scratch: Float64Array;
   private head = 0;
   private count = 0;
+  /** Time-of-day / time-of-week profiles (NaN = bucket not seen yet); empty when unused. */
+  private readonly daily: Float64Array;
+  private readonly weekly: Float64Array;
+  /** Mean of the values in the current half-hour bucket, folded into the profiles when it ends. */
+  private lastBucket = -1;
+  private bucketSum = 0;
+  private bucketCount = 0;
 
-  constructor(readonly window: number) {
+  constructor(
+    readonly window: number,
+    features: readonly string[]
+  ) {
+    const parsed = parseFeatures(features, window);
+    this.kinds = parsed.kinds;
+    this.lags = parsed.lags;
+    this.dim = this.kinds.length;
     this.values = new Float64Array(window);
     this.scratch = new Float64Array(window);
+    this.daily = new Float64Array(this.kinds.includes(Kind.Daily) ? DAILY_BUCKETS : 0).fill(NaN);
+    this.weekly = new Float64Array(this.kinds.includes(Kind.Weekly) ? WEEKLY_BUCKETS : 0).fill(NaN);
   }
 
-  /** Value `lag` points back (0 = most recent pushed); requires lag < filled. */
+  /** Fold the finished bucket's mean into the profiles, then start the bucket of `bucket`. */
+  private advanceBucket(bucket: number, value: number): void {
+    if (bucket !== this.lastBucket) {
+      if (this.bucketCount > 0) {
+        const mean = this.bucketSum / this.bucketCount;
+        fold(this.daily, this.lastBucket % DAILY_BUCKETS, mean);
+        fold(this.weekly, (this.lastBucket + WEEK_OFFSET_MS / BUCKET_MS) % WEEKLY_BUCKETS, mean);
+      }
+      this.lastBucket = bucket;
+      this.bucketSum = 0;
+      this.bucketCount = 0;
+    }
+    this.bucketSum += value;
+    this.bucketCount++;
+  }
+
+  /** Value `lag` points back (0 = most recent pushed); clamps to the oldest one held. */
   private at(lag: number): number {
     const w = this.window;
-    return this.values[(this.head - 1 - lag + 2 * w) % w];
+    const l = Math.min(lag, this.filled - 1);
+    return this.values[(this.head - 1 - l + 2 * w) % w];
   }
 
   get filled(): number {
     return Math.min(this.count, this.window);
   }
 
-  /** Push a point and write its features into `out` (length FEATURE_DIM). */
+  /** Push a point and write its features into `out` (length dim). */
   push(timestampMs: number, value: number, out: Float64Array): void {
     this.values[this.head] = value;
     this.head = (this.head + 1) % this.window;
     this.count++;
-    const n = this.filled;
+    let median = NaN;
+    const bucket = Math.floor(timestampMs / BUCKET_MS);
+    // The profile is read before this point is folded in, so the feature stays causal.
+    const dailyRef = this.daily.length
+      ? this.daily[((bucket % DAILY_BUCKETS) + DAILY_BUCKETS) % DAILY_BUCKETS]
+      : NaN;
+    const weeklyIdx =
+      (((bucket + WEEK_OFFSET_MS / BUCKET_MS) % WEEKLY_BUCKETS) + WEEKLY_BUCKETS) % WEEKLY_BUCKETS;
+    const weeklyRef = this.weekly.length ? this.weekly[weeklyIdx] : NaN;
+    if (this.daily.length || this.weekly.length) this.advanceBucket(bucket, value);
+    for (let k = 0; k < this.dim; k++) {
+      switch (this.kinds[k]) {
+        case Kind.Value:
+          out[k] = value;
+          break;
+        case Kind.Diff:
+          out[k] = value - this.at(1);
+          break;
+        case Kind.Shift: {
+          if (Number.isNaN(median)) median = this.median();
+          const ns = Math.min(SHORT, this.filled);
+          let sum = 0;
+          for (let i = 0; i < ns; i++) sum += this.at(i);
+          out[k] = sum / ns - median;
+          break;
+        }
+        case Kind.Spread:
+          out[k] = this.recentStd();
+          break;
+        case Kind.ZScore: {
+          if (Number.isNaN(median)) median = this.median();
+          const mad = this.mad(median);
+          out[k] = mad > 0 ? (value - median) / mad : 0;
+          break;
+        }
+        case Kind.TimeOfDay:
+          out[k] = (((timestampMs % DAY_MS) + DAY_MS) % DAY_MS) / DAY_MS;
+          break;
+        case Kind.DayOfWeek:
+          out[k] = Math.floor((timestampMs + WEEK_OFFSET_MS) / DAY_MS) % 7;
+          break;
+        case Kind.Lag:
+          out[k] = this.at(this.lags[k]);
+          break;
+        case Kind.Daily:
+          out[k] = Number.isNaN(dailyRef) ? 0 : value - dailyRef;
+          break;
+        case Kind.Weekly:
+          out[k] = Number.isNaN(weeklyRef) ? 0 : value - weeklyRef;
+          break;
+      }
+    }
+  }
 
-    out[0] = value;
-    out[1] = n > 1 ? value - this.at(1) : 0;
-
-    const ns = Math.min(SHORT, n);
-    let shortSum = 0;
-    for (let i = 0; i < ns; i++) shortSum += this.at(i);
-    out[2] = shortSum / ns - this.median();
-
-    const nv = Math.min(SPREAD, n);
+  private recentStd(): number {
+    const nv = Math.min(SPREAD, this.filled);
     let m = 0;
     for (let i = 0; i < nv; i++) m += this.at(i);
     m /= nv;
@@ -68,35 +241,75 @@ export class FeatureExtractor {
       const d = this.at(i) - m;
       v += d * d;
     }
-    out[3] = Math.sqrt(v / nv);
-    out[4] = (((timestampMs % DAY_MS) + DAY_MS) % DAY_MS) / DAY_MS;
+    return Math.sqrt(v / nv);
   }
 
-  /** Median of the filled window (insertion sort into scratch: window is small). */
+  /** Median of the filled window (insertion sort into scratch: the window is small). */
   median(): number {
     const n = this.filled;
+    return sortedMedian(this.values, n, this.scratch);
+  }
+
+  /** Median absolute deviation around `median` (scratch reused). */
+  private mad(median: number): number {
+    const n = this.filled;
     const s = this.scratch;
-    for (let i = 0; i < n; i++) {
-      const x = this.values[i];
-      let j = i - 1;
-      while (j >= 0 && s[j] > x) {
-        s[j + 1] = s[j];
-        j--;
-      }
-      s[j + 1] = x;
-    }
-    return n % 2 === 1 ? s[(n - 1) >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    const devs = new Float64Array(s.buffer, 0, n);
+    for (let i = 0; i < n; i++) devs[i] = Math.abs(this.values[i] - median);
+    return sortedMedian(devs, n, s);
   }
 
   snapshot(): FeatureState {
-    return { values: Array.from(this.values), head: this.head, count: this.count };
+    return {
+      values: Array.from(this.values),
+      head: this.head,
+      count: this.count,
+      daily: Array.from(this.daily, nullable),
+      weekly: Array.from(this.weekly, nullable),
+      lastBucket: this.lastBucket,
+      bucketSum: this.bucketSum,
+      bucketCount: this.bucketCount,
+    };
   }
 
   restore(s: FeatureState): void {
     if (s.values.length !== this.window)
       throw new Error('feature state does not match the configured window');
     this.values.set(s.values);
+    if (s.daily.length !== this.daily.length || s.weekly.length !== this.weekly.length) {
+      throw new Error('feature state does not match the configured features');
+    }
     this.head = s.head;
     this.count = s.count;
+    this.daily.set(s.daily.map((v) => (v === null ? NaN : v)));
+    this.weekly.set(s.weekly.map((v) => (v === null ? NaN : v)));
+    this.lastBucket = s.lastBucket;
+    this.bucketSum = s.bucketSum;
+    this.bucketCount = s.bucketCount;
   }
+}
+
+/** Median of src[0..n) via insertion sort into dst (src may alias dst). */
+function sortedMedian(src: Float64Array, n: number, dst: Float64Array): number {
+  for (let i = 0; i < n; i++) {
+    const x = src[i];
+    let j = i - 1;
+    while (j >= 0 && dst[j] > x) {
+      dst[j + 1] = dst[j];
+      j--;
+    }
+    dst[j + 1] = x;
+  }
+  return n % 2 === 1 ? dst[(n - 1) >> 1] : (dst[n / 2 - 1] + dst[n / 2]) / 2;
+}
+
+function fold(profile: Float64Array, index: number, mean: number): void {
+  if (profile.length === 0) return;
+  const i = ((index % profile.length) + profile.length) % profile.length;
+  profile[i] = Number.isNaN(profile[i]) ? mean : profile[i] + PROFILE_ALPHA * (mean - profile[i]);
+}
+
+/** NaN does not survive JSON; store it as null. */
+function nullable(v: number): number | null {
+  return Number.isNaN(v) ? null : v;
 }

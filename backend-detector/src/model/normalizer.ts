@@ -1,154 +1,139 @@
 /**
- * Turns raw Isolation Forest scores into "how improbable is what we see now", in the
- * spirit of Numenta's anomaly likelihood (Ahmad et al. 2017): the mean of the last few raw
- * scores is compared with the distribution of such means over a long recent history, and
- * its Gaussian upper-tail probability q is mapped to a normalized score
- * s = log(q) / log(ε), so s ≥ 1 exactly when q ≤ ε. A raw score that is high but usual
- * for this series (a noisy metric) stays quiet; a jump in the score's own level pages.
+ * Turns raw Isolation Forest scores into "how improbable is this score for this series",
+ * with the peaks-over-threshold approach of extreme value theory (as in SPOT, Siffer et
+ * al., KDD 2017): below a high quantile u of the recent raw scores the tail probability
+ * q of a score is its empirical one; above u the excesses are modelled as exponential
+ * with the mean excess β, q = p_u · exp(−(x − u)/β), which keeps resolving how extreme a
+ * score is beyond anything in the history. The normalized score is s = log(q) / log(ε),
+ * so s ≥ 1 exactly when q ≤ ε.
  *
- * Memory: (history + average) × 8 bytes.
+ * An empirical tail instead of a Gaussian one matters: a raw score that is high but
+ * recurs (the edges of a square wave, a nightly batch job) has an honest, unremarkable
+ * tail probability, so regular behaviour stays quiet however peculiar it looks locally.
+ *
+ * The quantiles and β are re-estimated every 32 points from a sorted copy of the history
+ * (amortized cost history·log(history)/32 per point); below u the tail probability is
+ * interpolated in a 20-quantile table, so the calibration is a few numbers that
+ * snapshots carry exactly. Memory: 2 × history × 8 bytes.
  */
 export interface NormalizerState {
   history: number[];
-  recent: number[];
-  historyCount: number;
   historyHead: number;
-  recentCount: number;
-  recentHead: number;
-  sum: number;
-  sumSq: number;
+  historyCount: number;
+  sinceCalibration: number;
+  /** Quantile table (levels 0, 0.05, …, 0.95) and exponential tail; null while warming up. */
+  calibration: { quantiles: number[]; beta: number } | null;
 }
 
-/** Floor of the history's standard deviation: raw scores of a perfectly regular series barely move. */
-const MIN_SPREAD = 0.004;
+const LEVELS = 20;
+
+/** Re-estimate u and β this often (points). */
+const RECALIBRATE_EVERY = 32;
+/** Smallest mean excess, relative to the score scale: a flat history must not make every wiggle infinite. */
+const MIN_EXCESS = 0.002;
 
 export class ScoreNormalizer {
   private readonly history: Float64Array;
-  private readonly recent: Float64Array;
+  private readonly sorted: Float64Array;
   private historyCount = 0;
   private historyHead = 0;
-  private recentCount = 0;
-  private recentHead = 0;
-  /** Running sums over the history; recomputed exactly each time the ring wraps to bound drift. */
-  private sum = 0;
-  private sumSq = 0;
+  private sinceCalibration = 0;
+  /** Calibration (derived from the history, rebuilt on restore). */
+  private calibrated = false;
+  /** Values at quantile levels i/LEVELS, i = 0..LEVELS−1; the last one is u. */
+  private readonly quantiles = new Float64Array(LEVELS);
+  private u = 0;
+  private beta = 1;
+  private readonly pu = 1 - (LEVELS - 1) / LEVELS;
   private readonly logEpsilon: number;
 
   constructor(
     historySize: number,
-    averageSize: number,
     tailProbability: number,
     private readonly warmup: number
   ) {
     this.history = new Float64Array(historySize);
-    this.recent = new Float64Array(averageSize);
+    this.sorted = new Float64Array(historySize);
     this.logEpsilon = Math.log(tailProbability);
   }
 
   /** True until the history holds enough scores to judge against. */
   get warmingUp(): boolean {
-    return this.historyCount < this.warmup;
+    return !this.calibrated;
   }
 
-  /** Feed one raw score; returns the normalized score (0 while the history is too short). */
-  update(raw: number): number {
-    const recent = this.recent;
-    recent[this.recentHead] = raw;
-    this.recentHead = (this.recentHead + 1) % recent.length;
-    if (this.recentCount < recent.length) this.recentCount++;
-    let sum = 0;
-    for (let i = 0; i < this.recentCount; i++) sum += recent[i];
-    const avg = sum / this.recentCount;
+  /** Tail probability q of a raw score under the current calibration. */
+  tailProbability(raw: number): number {
+    if (raw > this.u) return this.pu * Math.exp(-(raw - this.u) / this.beta);
+    // Empirical, interpolated between the quantile table's levels.
+    const qs = this.quantiles;
+    if (raw <= qs[0]) return 1;
+    let i = 1;
+    while (qs[i] < raw) i++;
+    const span = qs[i] - qs[i - 1];
+    const frac = span > 0 ? (raw - qs[i - 1]) / span : 1;
+    return 1 - (i - 1 + frac) / LEVELS;
+  }
 
-    let score = 0;
-    if (this.historyCount >= this.warmup) {
-      const n = this.historyCount;
-      const mean = this.sum / n;
-      const sd = Math.max(Math.sqrt(Math.max(this.sumSq / n - mean * mean, 0)), MIN_SPREAD);
-      const z = (avg - mean) / sd;
-      score = Math.max(0, logUpperTail(z) / this.logEpsilon);
+  /** Feed one raw score; returns the normalized score (0 while warming up). */
+  update(raw: number): number {
+    const score = this.calibrated ? Math.max(0, Math.log(this.tailProbability(raw)) / this.logEpsilon) : 0;
+    this.push(raw);
+    this.sinceCalibration++;
+    if (
+      this.historyCount >= this.warmup &&
+      (!this.calibrated || this.sinceCalibration >= RECALIBRATE_EVERY)
+    ) {
+      this.calibrate();
     }
-    this.push(avg);
     return score;
   }
 
-  private push(avg: number): void {
-    const h = this.history;
-    if (this.historyCount === h.length) {
-      const old = h[this.historyHead];
-      this.sum -= old;
-      this.sumSq -= old * old;
-    } else {
-      this.historyCount++;
-    }
-    h[this.historyHead] = avg;
-    this.sum += avg;
-    this.sumSq += avg * avg;
-    this.historyHead = (this.historyHead + 1) % h.length;
-    if (this.historyHead === 0) {
-      let s = 0;
-      let s2 = 0;
-      for (let i = 0; i < this.historyCount; i++) {
-        s += h[i];
-        s2 += h[i] * h[i];
-      }
-      this.sum = s;
-      this.sumSq = s2;
-    }
+  private push(raw: number): void {
+    this.history[this.historyHead] = raw;
+    this.historyHead = (this.historyHead + 1) % this.history.length;
+    if (this.historyCount < this.history.length) this.historyCount++;
+  }
+
+  private calibrate(): void {
+    const n = this.historyCount;
+    const s = this.sorted.subarray(0, n);
+    s.set(this.history.subarray(0, n));
+    s.sort();
+    for (let i = 0; i < LEVELS; i++) this.quantiles[i] = s[Math.floor((i / LEVELS) * (n - 1))];
+    this.u = this.quantiles[LEVELS - 1];
+    let excess = 0;
+    let k = 0;
+    for (let i = n - 1; i >= 0 && s[i] > this.u; i--, k++) excess += s[i] - this.u;
+    this.beta = Math.max(k > 0 ? excess / k : 0, MIN_EXCESS);
+    this.calibrated = true;
+    this.sinceCalibration = 0;
   }
 
   snapshot(): NormalizerState {
     return {
       history: Array.from(this.history.subarray(0, this.historyCount)),
-      recent: Array.from(this.recent.subarray(0, this.recentCount)),
-      historyCount: this.historyCount,
       historyHead: this.historyHead,
-      recentCount: this.recentCount,
-      recentHead: this.recentHead,
-      sum: this.sum,
-      sumSq: this.sumSq,
+      historyCount: this.historyCount,
+      sinceCalibration: this.sinceCalibration,
+      calibration: this.calibrated ? { quantiles: Array.from(this.quantiles), beta: this.beta } : null,
     };
   }
 
-  restore(s: NormalizerState): void {
-    if (s.history.length > this.history.length || s.recent.length > this.recent.length) {
+  restore(st: NormalizerState): void {
+    if (st.history.length > this.history.length || st.history.length !== st.historyCount) {
       throw new Error('normalizer state does not fit the configured sizes');
     }
-    this.history.set(s.history);
-    this.recent.set(s.recent);
-    this.historyCount = s.historyCount;
-    this.historyHead = s.historyHead;
-    this.recentCount = s.recentCount;
-    this.recentHead = s.recentHead;
-    this.sum = s.sum;
-    this.sumSq = s.sumSq;
+    this.history.set(st.history);
+    this.historyHead = st.historyHead;
+    this.historyCount = st.historyCount;
+    this.sinceCalibration = st.sinceCalibration;
+    this.calibrated = st.calibration !== null;
+    if (st.calibration) {
+      if (st.calibration.quantiles.length !== LEVELS) throw new Error('normalizer state: bad quantile table');
+      this.quantiles.set(st.calibration.quantiles);
+      this.u = this.quantiles[LEVELS - 1];
+      this.beta = st.calibration.beta;
+    }
   }
-}
-
-/**
- * log Q(z), the log of the standard normal upper tail, computed without underflow for
- * large z (erfc approximation of Numerical Recipes, fractional error < 1.2e-7).
- */
-export function logUpperTail(z: number): number {
-  const x = z / Math.SQRT2;
-  const ax = Math.abs(x);
-  const t = 1 / (1 + 0.5 * ax);
-  const poly =
-    -ax * ax -
-    1.26551223 +
-    t *
-      (1.00002368 +
-        t *
-          (0.37409196 +
-            t *
-              (0.09678418 +
-                t *
-                  (-0.18628806 +
-                    t *
-                      (0.27886807 +
-                        t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
-  const logErfc = Math.log(t) + poly;
-  if (x >= 0) return logErfc - Math.LN2;
-  // erfc(−a) = 2 − erfc(a)
-  return Math.log(1 - 0.5 * Math.exp(logErfc));
 }

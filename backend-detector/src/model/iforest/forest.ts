@@ -11,9 +11,9 @@ import { Prng } from './prng';
  * on the full data set (mis-calibrated scores, masked clusters) and `ml-isolation-forest`
  * does not subsample at all (see issue 2 and bench/iforest.bench.ts).
  *
- * Storage is flat: all trees of a forest share three typed arrays, 10 bytes per node.
- * A tree of ψ points has at most 2ψ − 1 nodes, so a forest takes at most t·(2ψ−1)·10 bytes
- * (100 trees × 256 points: ≤ 511 kB; typically far less because the height limit stops
+ * Storage is flat: all trees of a forest share five typed arrays, 18 bytes per node.
+ * A tree of ψ points has at most 2ψ − 1 nodes, so a forest takes at most t·(2ψ−1)·18 bytes
+ * (100 trees × 256 points: ≤ 920 kB; typically far less because the height limit stops
  * growth early).
  */
 export interface IsolationForestOptions {
@@ -39,6 +39,8 @@ export interface SerializedForest {
   child: string;
   feature: string;
   value: string;
+  low: string;
+  high: string;
 }
 
 const LEAF = -1;
@@ -58,7 +60,10 @@ export class IsolationForest {
     /** Split attribute of an internal node. */
     private readonly feature: Uint16Array,
     /** Split value of an internal node; path length (depth + c(size)) of an external node. */
-    private readonly value: Float32Array
+    private readonly value: Float32Array,
+    /** Range [low, high] of the split attribute over the node's training points (internal nodes). */
+    private readonly low: Float32Array,
+    private readonly high: Float32Array
   ) {
     this.cPsi = averagePathLength(sampleSize);
   }
@@ -93,7 +98,9 @@ export class IsolationForest {
       nodeStart,
       builder.child.slice(0, used),
       builder.feature.slice(0, used),
-      builder.value.slice(0, used)
+      builder.value.slice(0, used),
+      builder.low.slice(0, used),
+      builder.high.slice(0, used)
     );
   }
 
@@ -111,6 +118,52 @@ export class IsolationForest {
       sum += value[node];
     }
     return sum / this.trees;
+  }
+
+  /**
+   * Expected path length of x as if x had been part of each node's points: where x lies
+   * outside the range [low, high] that a node's points span on its split attribute, a
+   * uniform split over the widened range would have isolated x right there with
+   * probability (distance beyond the range) / (widened range). The plain score treats a
+   * value far beyond everything seen like the most extreme value seen; streaming data
+   * needs the difference (a new all-time high is more anomalous than the old one).
+   * Equals meanPathLength for points inside every range. Allocation-free.
+   */
+  meanPathLengthRangeAware(x: ArrayLike<number>, offset = 0): number {
+    const { child, feature, value, nodeStart, low, high } = this;
+    let sum = 0;
+    for (let t = 0; t < this.trees; t++) {
+      let node = nodeStart[t];
+      let left = child[node];
+      let depth = 0;
+      let survive = 1;
+      let acc = 0;
+      while (left !== LEAF) {
+        const v = x[offset + feature[node]];
+        const lo = low[node];
+        const hi = high[node];
+        if (v > hi) {
+          const p = (v - hi) / (v - lo);
+          acc += survive * p * (depth + 1);
+          survive *= 1 - p;
+        } else if (v < lo) {
+          const p = (lo - v) / (hi - v);
+          acc += survive * p * (depth + 1);
+          survive *= 1 - p;
+        }
+        node = v < value[node] ? left : left + 1;
+        left = child[node];
+        depth++;
+      }
+      sum += acc + survive * value[node];
+    }
+    return sum / this.trees;
+  }
+
+  /** Score from meanPathLengthRangeAware, on the same scale as score(). */
+  scoreRangeAware(x: ArrayLike<number>, offset = 0): number {
+    if (this.cPsi === 0) return 0.5;
+    return Math.pow(2, -this.meanPathLengthRangeAware(x, offset) / this.cPsi);
   }
 
   /** Anomaly score s(x, ψ) = 2^(−E[h(x)]/c(ψ)) in (0, 1]; ≈0.5 for ordinary points. */
@@ -142,6 +195,8 @@ export class IsolationForest {
       child: toBase64(this.child),
       feature: toBase64(this.feature),
       value: toBase64(this.value),
+      low: toBase64(this.low),
+      high: toBase64(this.high),
     };
   }
 
@@ -162,8 +217,15 @@ export class IsolationForest {
     const child = new Int32Array(fromBase64(s.child, 'child', 4));
     const feature = new Uint16Array(fromBase64(s.feature, 'feature', 2));
     const value = new Float32Array(fromBase64(s.value, 'value', 4));
+    const low = new Float32Array(fromBase64(s.low, 'low', 4));
+    const high = new Float32Array(fromBase64(s.high, 'high', 4));
     if (nodeStart.length !== trees) throw new Error('iforest: nodeStart length does not match trees');
-    if (feature.length !== child.length || value.length !== child.length) {
+    if (
+      feature.length !== child.length ||
+      value.length !== child.length ||
+      low.length !== child.length ||
+      high.length !== child.length
+    ) {
       throw new Error('iforest: node arrays differ in length');
     }
     for (let i = 0; i < child.length; i++) {
@@ -175,7 +237,7 @@ export class IsolationForest {
       if (nodeStart[t] < 0 || nodeStart[t] >= child.length)
         throw new Error(`iforest: corrupt root of tree ${t}`);
     }
-    return new IsolationForest(dim, trees, sampleSize, nodeStart, child, feature, value);
+    return new IsolationForest(dim, trees, sampleSize, nodeStart, child, feature, value, low, high);
   }
 }
 
@@ -184,6 +246,8 @@ class TreeBuilder {
   readonly child: Int32Array;
   readonly feature: Uint16Array;
   readonly value: Float32Array;
+  readonly low: Float32Array;
+  readonly high: Float32Array;
   used = 0;
   private readonly order: Int32Array;
   private readonly sample: Int32Array;
@@ -204,6 +268,8 @@ class TreeBuilder {
     this.child = new Int32Array(maxNodes);
     this.feature = new Uint16Array(maxNodes);
     this.value = new Float32Array(maxNodes);
+    this.low = new Float32Array(maxNodes);
+    this.high = new Float32Array(maxNodes);
     this.order = new Int32Array(n);
     for (let i = 0; i < n; i++) this.order[i] = i;
     this.sample = new Int32Array(psi);
@@ -276,6 +342,8 @@ class TreeBuilder {
     this.child[node] = left;
     this.feature[node] = q;
     this.value[node] = split;
+    this.low[node] = lo[q];
+    this.high[node] = hi[q];
     this.grow(left, from, i, depth + 1);
     this.grow(left + 1, i, to, depth + 1);
   }
