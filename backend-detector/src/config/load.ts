@@ -29,6 +29,7 @@ export interface DetectorConfig {
   maxMessageBytes: number;
   maxSeries: number;
   seriesIdleTimeoutS: number;
+  collectdStoreRates: boolean;
   remoteWriteUrl: string;
   remoteWriteUsername: string;
   remoteWritePassword: string;

@@ -174,6 +174,14 @@ export const SETTINGS = [
     max: 604800,
     description: 'A series with no point for this long is forgotten (frees its slot)',
   },
+  {
+    name: 'collectdStoreRates',
+    env: 'ANOMALYLENS_COLLECTD_STORE_RATES',
+    type: 'bool',
+    default: 'true',
+    description:
+      'collectd write_kafka sends counter/derive values as per-second rates (its StoreRates default); set false if collectd sends raw counters, and the detector computes rates with wrap and reset handling',
+  },
   // Remote write
   {
     name: 'remoteWriteUrl',

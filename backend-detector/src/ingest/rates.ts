@@ -33,13 +33,21 @@ export interface RateResult {
 export class RateConverter {
   private readonly state = new Map<string, CounterState>();
 
+  /**
+   * @param agentRates collectd already sent counter/derive/absolute values as per-second
+   *   rates (write_kafka's StoreRates, on by default) while still labelling them with the
+   *   original type: pass them through. A raw counter is always an integer, so a fractional
+   *   value is taken as a rate even when agentRates is off.
+   */
+  constructor(private readonly agentRates = true) {}
+
   get size(): number {
     return this.state.size;
   }
 
   convert(s: CollectdSample, now: number = s.timestamp): RateResult {
     if (s.value === null) return { skipped: 'null_value' };
-    if (s.dstype === 'gauge') {
+    if (s.dstype === 'gauge' || this.agentRates || !Number.isInteger(s.value)) {
       return { point: { metric: s.metric, labels: s.labels, timestamp: s.timestamp, value: s.value } };
     }
     const key = seriesKey(s.metric, s.labels);

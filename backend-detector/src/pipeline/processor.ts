@@ -46,6 +46,8 @@ export interface ProcessorOptions {
   maxMessageBytes: number;
   maxSeries: number;
   shards: number;
+  /** collectd sends counters as rates already (write_kafka StoreRates, its default). */
+  collectdStoreRates?: boolean;
 }
 
 interface SeriesState {
@@ -64,14 +66,16 @@ interface SeriesState {
  */
 export class Processor {
   private readonly series = new Map<string, SeriesState>();
-  private readonly rates = new RateConverter();
+  private readonly rates: RateConverter;
 
   constructor(
     private readonly sink: SampleSink,
     private readonly opts: ProcessorOptions,
     private readonly hooks: ProcessorHooks = {},
     private readonly now: () => number = Date.now
-  ) {}
+  ) {
+    this.rates = new RateConverter(opts.collectdStoreRates ?? true);
+  }
 
   get activeSeries(): number {
     return this.series.size;

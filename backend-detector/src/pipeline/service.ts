@@ -134,6 +134,7 @@ export class DetectorService {
         maxMessageBytes: config.maxMessageBytes,
         maxSeries: config.maxSeries,
         shards: config.remoteWriteConcurrency,
+        collectdStoreRates: config.collectdStoreRates,
       },
       {
         pointScored: () => {

@@ -52,12 +52,18 @@ const msg = (value: unknown, offset = '0', topic = 'metrics'): RawMessage => ({
   timestamp: T,
 });
 
-function setup(maxSeries = 10) {
+function setup(maxSeries = 10, collectdStoreRates = true) {
   const sink = new RecordingSink();
   const events: string[] = [];
   const proc = new Processor(
     sink,
-    { createDetector: () => new ThresholdDetector(), maxMessageBytes: 10000, maxSeries, shards: 4 },
+    {
+      createDetector: () => new ThresholdDetector(),
+      maxMessageBytes: 10000,
+      maxSeries,
+      shards: 4,
+      collectdStoreRates,
+    },
     {
       anomalyOpened: (p) => events.push(`open ${p.metric} ${p.value}`),
       pointDropped: (r) => events.push(`drop ${r}`),
@@ -136,8 +142,8 @@ describe('Processor', () => {
     expect(proc.activeSeries).toBe(0);
   });
 
-  it('rates collectd derive counters per series before scoring', () => {
-    const { sink, proc, tracker, events } = setup();
+  it('rates raw collectd derive counters per series before scoring (StoreRates false)', () => {
+    const { sink, proc, tracker, events } = setup(10, false);
     const t = tracker.open('collectd', 0, '0');
     const vl = (v: number, time: number) => [
       {
