@@ -30,6 +30,7 @@ export interface DetectorConfig {
   maxSeries: number;
   seriesIdleTimeoutS: number;
   collectdStoreRates: boolean;
+  outputLabels: Record<string, string>;
   remoteWriteUrl: string;
   remoteWriteUsername: string;
   remoteWritePassword: string;
@@ -136,6 +137,21 @@ function parseValue(s: Setting, raw: Raw, problems: string[]): unknown {
         .filter((x) => x !== '');
       if (items.length === 0) return bad('must not be empty');
       return items;
+    }
+    case 'labels': {
+      const labels: Record<string, string> = {};
+      for (const item of v
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x !== '')) {
+        const eq = item.indexOf('=');
+        const name = item.slice(0, eq).trim();
+        if (eq <= 0 || !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name) || name.startsWith('__') || name === 'metric') {
+          return bad(`'${item}' is not name=value with a Prometheus label name (not metric or __*)`);
+        }
+        labels[name] = item.slice(eq + 1).trim();
+      }
+      return labels;
     }
     case 'topics': {
       const specs: TopicSpec[] = [];

@@ -4,7 +4,8 @@
  * which wins over the defaults.
  */
 
-export type SettingType = 'string' | 'int' | 'number' | 'bool' | 'enum' | 'url' | 'topics' | 'list' | 'file';
+export type SettingType =
+  'string' | 'int' | 'number' | 'bool' | 'enum' | 'url' | 'topics' | 'list' | 'labels' | 'file';
 
 export interface Setting {
   /** Key in the config file and in the parsed config object. */
@@ -181,6 +182,14 @@ export const SETTINGS = [
     default: 'true',
     description:
       'collectd write_kafka sends counter/derive values as per-second rates (its StoreRates default); set false if collectd sends raw counters, and the detector computes rates with wrap and reset handling',
+  },
+  {
+    name: 'outputLabels',
+    env: 'ANOMALYLENS_OUTPUT_LABELS',
+    type: 'labels',
+    default: '',
+    description:
+      'Static labels added to every output series, name=value comma-separated (e.g. detector=eu-1); input labels take precedence',
   },
   // Remote write
   {

@@ -46,6 +46,8 @@ export interface ProcessorOptions {
   maxMessageBytes: number;
   maxSeries: number;
   shards: number;
+  /** Static labels added to every output series (input labels take precedence). */
+  outputLabels?: Readonly<Record<string, string>>;
   /** collectd sends counters as rates already (write_kafka StoreRates, its default). */
   collectdStoreRates?: boolean;
 }
@@ -137,7 +139,7 @@ export class Processor {
       }
       st = {
         detector: this.opts.createDetector(key),
-        labelSets: outputLabelSets(p.metric, p.labels),
+        labelSets: outputLabelSets(p.metric, p.labels, this.opts.outputLabels),
         shard: fnv1a(key) % this.opts.shards,
         lastTimestamp: -Infinity,
         lastSeen: 0,

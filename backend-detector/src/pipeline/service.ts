@@ -135,6 +135,7 @@ export class DetectorService {
         maxSeries: config.maxSeries,
         shards: config.remoteWriteConcurrency,
         collectdStoreRates: config.collectdStoreRates,
+        outputLabels: config.outputLabels,
       },
       {
         pointScored: () => {

@@ -13,10 +13,17 @@ export const OUTPUT_NAMES = [
 
 /**
  * Label sets of the six output series of one input series, built once per series:
- * input labels + `metric="<name>"` + `__name__`, sorted by name as remote write requires.
+ * input labels + `metric="<name>"` + `__name__` (+ configured extra labels), sorted by
+ * name as remote write requires.
  */
-export function outputLabelSets(metric: string, labels: Record<string, string>): Label[][] {
-  const base: Label[] = Object.entries(labels).map(([name, value]) => ({ name, value }));
+export function outputLabelSets(
+  metric: string,
+  labels: Record<string, string>,
+  extra: Readonly<Record<string, string>> = {}
+): Label[][] {
+  // Input labels win over the detector's static extra labels.
+  const merged = { ...extra, ...labels };
+  const base: Label[] = Object.entries(merged).map(([name, value]) => ({ name, value }));
   base.push({ name: 'metric', value: metric });
   return OUTPUT_NAMES.map((name) => [{ name: '__name__', value: name }, ...base].sort(byName));
 }

@@ -122,3 +122,18 @@ describe('config', () => {
     expect(new Set(SETTINGS.map((s) => s.env)).size).toBe(SETTINGS.length);
   });
 });
+
+describe('config: output labels', () => {
+  it('parses name=value pairs and rejects reserved or invalid names', () => {
+    expect(loadConfig({}).outputLabels).toEqual({});
+    expect(loadConfig({ ANOMALYLENS_OUTPUT_LABELS: 'detector=eu-1, env = prod' }).outputLabels).toEqual({
+      detector: 'eu-1',
+      env: 'prod',
+    });
+    expect(problems({ ANOMALYLENS_OUTPUT_LABELS: 'metric=x' })[0]).toMatch(
+      /^outputLabels \(ANOMALYLENS_OUTPUT_LABELS\): 'metric=x' is not name=value/
+    );
+    expect(problems({ ANOMALYLENS_OUTPUT_LABELS: 'a-b=1' })).toHaveLength(1);
+    expect(problems({ ANOMALYLENS_OUTPUT_LABELS: '__x=1' })).toHaveLength(1);
+  });
+});

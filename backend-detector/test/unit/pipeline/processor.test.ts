@@ -208,3 +208,27 @@ describe('Processor with a failing detector', () => {
     expect(sink.samples.filter((s) => s.name === 'anomalylens_observed').map((s) => s.value)).toEqual([2]);
   });
 });
+
+describe('Processor output labels', () => {
+  it('adds configured static labels to every output series, input labels first', () => {
+    const sink = new RecordingSink();
+    const proc = new Processor(sink, {
+      createDetector: () => new ThresholdDetector(),
+      maxMessageBytes: 10000,
+      maxSeries: 10,
+      shards: 1,
+      outputLabels: { detector: 'eu-1', host: 'static' },
+    });
+    proc.process(
+      msg({ ts: T, metric: 'm', value: 1, labels: { host: 'a' } }),
+      'native',
+      new OffsetTracker().open('m', 0, '0')
+    );
+    expect(sink.samples[0].labels).toEqual({
+      __name__: 'anomalylens_observed',
+      detector: 'eu-1',
+      host: 'a',
+      metric: 'm',
+    });
+  });
+});
