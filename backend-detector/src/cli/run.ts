@@ -49,6 +49,12 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw e;
   }
+  try {
+    createSeriesDetector(); // the model's settings are checked once, before any I/O
+  } catch (e) {
+    process.stderr.write(`anomaly-lens run: detector: ${(e as Error).message}\n`);
+    return 2;
+  }
   const logger = pino({ level: config.logLevel, base: { service: 'anomaly-lens-detector' } });
   logger.info({ config: describeConfig(config) }, 'starting');
   let exitCode = 0;

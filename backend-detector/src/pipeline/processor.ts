@@ -137,8 +137,16 @@ export class Processor {
         this.hooks.pointDropped?.('series_limit', p);
         return;
       }
+      let detector: SeriesDetector;
+      try {
+        detector = this.opts.createDetector(key);
+      } catch (e) {
+        this.hooks.detectorFailed?.(key, e);
+        this.hooks.pointDropped?.('detector_error', p);
+        return;
+      }
       st = {
-        detector: this.opts.createDetector(key),
+        detector,
         labelSets: outputLabelSets(p.metric, p.labels, this.opts.outputLabels),
         shard: fnv1a(key) % this.opts.shards,
         lastTimestamp: -Infinity,

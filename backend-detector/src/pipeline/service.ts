@@ -19,6 +19,8 @@ export interface ServiceDeps {
   metrics?: DetectorMetrics;
   /** The consumer died for good (kafkajs will not restart it): the caller should stop and exit. */
   onFatal?: (error: Error) => void;
+  /** Sample timestamps of each acknowledged remote write (benchmarks measure latency with it). */
+  onAcknowledged?: (sampleTimestamps: number[]) => void;
 }
 
 /** Headers a dead-lettered record carries, besides the original ones. */
@@ -64,6 +66,7 @@ export class DetectorService {
   private activeBatches = 0;
   private committing: Promise<void> = Promise.resolve();
   private lastMessageAt = 0;
+  private firstMessage = 0;
   private sinkWriteErrors = 0;
   private sinkRejected = 0;
   private startedAt = Date.now();
@@ -125,6 +128,7 @@ export class DetectorService {
           sinkLog.error({ status, samples: n }, `remote write rejected a batch, samples dropped: ${body}`);
         },
         pendingChanged: (pending) => m.sinkPendingSamples.set(pending),
+        acknowledged: deps.onAcknowledged,
       }
     );
     this.processor = new Processor(
@@ -160,6 +164,11 @@ export class DetectorService {
       ready: () => this.readiness(),
       status: () => this.status(),
     });
+  }
+
+  /** Wall-clock time the first batch was processed (0 = none yet). */
+  get firstMessageAt(): number {
+    return this.firstMessage;
   }
 
   /** The port the HTTP server listens on (useful with httpPort 0). */
@@ -259,6 +268,7 @@ export class DetectorService {
   private async eachBatch(p: EachBatchPayload): Promise<void> {
     const { batch } = p;
     if (this.stopping || batch.isEmpty()) return;
+    if (this.firstMessage === 0) this.firstMessage = Date.now();
     this.activeBatches++;
     try {
       await this.processBatch(p);

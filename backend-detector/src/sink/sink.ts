@@ -34,6 +34,8 @@ export interface SinkEvents {
   failed?(kind: FailureKind, detail: string, retryInMs: number): void;
   rejected?(samples: number, status: number, body: string): void;
   pendingChanged?(pending: number): void;
+  /** Timestamps of the samples of an acknowledged request (for latency measurements). */
+  acknowledged?(sampleTimestamps: number[]): void;
 }
 
 interface Entry {
@@ -201,9 +203,10 @@ export class RemoteWriteSink {
         if (disposition === 'ok' || disposition === 'reject') {
           this.consecutiveFailures = 0;
           this.lastSuccess = this.now();
-          if (disposition === 'ok')
+          if (disposition === 'ok') {
             this.events.written?.(batch.length, Number(process.hrtime.bigint() - started) / 1e9);
-          else this.events.rejected?.(batch.length, res.status, res.body);
+            this.events.acknowledged?.(batch.map((e) => e.timestamp));
+          } else this.events.rejected?.(batch.length, res.status, res.body);
           return;
         }
         failure = {

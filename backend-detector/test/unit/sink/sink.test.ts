@@ -55,7 +55,8 @@ function makeSink(
 describe('RemoteWriteSink', () => {
   it('sends full batches at once and a partial batch after flushMs, one request in flight per shard', async () => {
     const w = new ScriptedWriter();
-    const sink = makeSink(w);
+    // flushMs well above the test's own pauses, so a slow machine cannot fire it early.
+    const sink = makeSink(w, { flushMs: 300 });
     const t = new Ticket();
     for (let i = 0; i < 7; i++) sink.add(0, labels(i), i, 1000 + i, t);
     expect(samples(w.requests)).toEqual([3]);
@@ -67,7 +68,7 @@ describe('RemoteWriteSink', () => {
     w.answer();
     await tick();
     expect(samples(w.requests)).toEqual([3, 3]);
-    await new Promise((r) => setTimeout(r, 40));
+    await new Promise((r) => setTimeout(r, 350));
     expect(samples(w.requests)).toEqual([3, 3, 1]);
     w.answer();
     await tick();
