@@ -55,11 +55,14 @@ function start(name, cmd, args, env = {}) {
   child.stderr.on('data', keep);
   child.tail = tail;
   child.label = name;
+  running.push(child);
   return child;
 }
 
 function stop(child) {
-  if (!child || child.exitCode !== null) return Promise.resolve();
+  if (!child || child.exitCode !== null) {
+    return Promise.resolve();
+  }
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     child.once('exit', () => {
@@ -73,6 +76,7 @@ function stop(child) {
 function run(cmd, args, env = {}) {
   return new Promise((resolve, reject) => {
     const child = start(path.basename(cmd), cmd, args, env);
+    running.splice(running.indexOf(child), 1);
     child.once('exit', (code) =>
       code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${child.tail.join('\n')}`))
     );
@@ -82,33 +86,86 @@ function run(cmd, args, env = {}) {
 async function promQuery(url, query) {
   const res = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query })}`);
   const body = await res.json();
-  if (body.status !== 'success') throw new Error(`${query}: ${body.error}`);
+  if (body.status !== 'success') {
+    throw new Error(`${query}: ${body.error}`);
+  }
   return body.data.result;
+}
+
+const running = [];
+const INCIDENT_MS = 4 * 60_000;
+
+/** Messages a real producer might send by mistake, so the dead-letter figures are real too. */
+async function sendInvalid(producer, topic) {
+  await producer.send({
+    topic,
+    messages: [
+      { key: 'web-9', value: '{"ts": "2026-11-24T10:00:00Z", "metric": "cpu_utilization", "value": ' },
+      {
+        key: 'web-9',
+        value: JSON.stringify({ ts: Date.now(), metric: 'cpu_utilization', value: 'high', labels: { host: 'web-9' } }),
+      },
+      { key: 'web-9', value: JSON.stringify({ ts: Date.now(), value: 3 }) },
+    ],
+  });
+}
+
+async function waitForScored(promUrl, expected) {
+  await waitFor(
+    `${expected} scored points`,
+    async () => {
+      const r = await promQuery(promUrl, 'sum(anomalylens_detector_points_scored_total)');
+      return r.length > 0 && Number(r[0].value[1]) >= expected;
+    },
+    180_000
+  );
 }
 
 async function waitFor(what, check, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    const dead = running.find((child) => child.exitCode !== null);
+    if (dead) {
+      throw new Error(`${dead.label} exited (${dead.exitCode}) while waiting for ${what}`);
+    }
     const value = await check().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (value) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}`);
+    }
     await sleep(1000);
   }
 }
 
 /**
- * What Grafana's rules API reports for the provisioned "Series anomalous" rule: one instance per
- * series whose score (query A, reduced to its last value) is at least 1. Evaluated with the rule's
- * own query on the same Prometheus; severity follows the rule's label template.
+ * What Grafana's rules API reports for the provisioned rules, evaluated here with the rules' own
+ * queries on the same Prometheus: "Series anomalous" has one instance per series whose score is at
+ * least 1 now; it became active when that run of scores began and fires once it lasted the rule's
+ * 2-minute `for` (pending before). Severity follows the rule's label template.
  */
 async function anomalyRuleStatus(promUrl) {
-  const result = await promQuery(promUrl, 'anomalylens_score >= 1');
-  const now = Date.now();
-  const alerts = result.map((r, i) => {
-    const value = Number(r.value[1]);
+  const nowSec = Date.now() / 1000;
+  const res = await fetch(
+    `${promUrl}/api/v1/query_range?${new URLSearchParams({ query: 'anomalylens_score >= 1', start: String(nowSec - 900), end: String(nowSec), step: '10' })}`
+  );
+  const body = await res.json();
+  const alerts = [];
+  for (const series of body.data.result) {
+    const times = series.values.map(([t]) => t);
+    if (nowSec - times[times.length - 1] > 20) {
+      continue;
+    } // not anomalous now
+    let i = times.length - 1;
+    while (i > 0 && times[i] - times[i - 1] <= 10.5) {
+      i--;
+    }
+    const activeAt = times[i];
+    const value = Number(series.values[series.values.length - 1][1]);
     const severity = value >= 3 ? 'critical' : value >= 1.5 ? 'major' : 'minor';
-    const { __name__, ...labels } = r.metric;
-    return {
+    const { __name__, ...labels } = series.metric;
+    alerts.push({
       labels: {
         alertname: 'Series anomalous',
         grafana_folder: 'Anomaly Lens',
@@ -121,21 +178,34 @@ async function anomalyRuleStatus(promUrl) {
         __dashboardUid__: 'anomalylens-overview',
         __panelId__: '1',
       },
-      // The rule waits 2m (`for`) before firing; a series that just turned anomalous is pending.
-      state: i % 3 === 2 ? 'Pending' : 'Alerting',
-      activeAt: new Date(now - (i % 3 === 2 ? 45_000 : 180_000 + i * 60_000)).toISOString(),
+      state: nowSec - activeAt >= 120 ? 'Alerting' : 'Pending',
+      activeAt: new Date(activeAt * 1000).toISOString(),
       value: `[ var='B' labels={} value=${value} ], [ var='C' labels={} value=1 ]`,
-    };
-  });
-  const rule = (uid, name, state, extra = {}) => ({
+    });
+  }
+  const dlq = await promQuery(promUrl, 'sum by (reason) (rate(anomalylens_detector_messages_invalid_total[5m])) > 0');
+  const dlqAlerts = dlq.map((r) => ({
+    labels: {
+      alertname: 'Messages dead-lettered',
+      grafana_folder: 'Anomaly Lens',
+      anomalylens: 'stream',
+      severity: 'warning',
+      reason: r.metric.reason,
+    },
+    annotations: { summary: `Invalid messages go to the dead-letter topic (${r.metric.reason})` },
+    // The DLQ rule fires after 1m; these rates are younger than that.
+    state: 'Pending',
+    activeAt: new Date(Date.now() - 20_000).toISOString(),
+    value: `[ var='B' labels={reason=${r.metric.reason}} value=${Number(r.value[1])} ], [ var='C' labels={} value=1 ]`,
+  }));
+  const rule = (uid, name, instances) => ({
     uid,
     name,
     type: 'alerting',
-    state,
+    state: instances.some((a) => a.state === 'Alerting') ? 'firing' : instances.length ? 'pending' : 'inactive',
     health: 'ok',
     lastError: '',
-    alerts: [],
-    ...extra,
+    alerts: instances,
   });
   return {
     status: 'success',
@@ -144,18 +214,16 @@ async function anomalyRuleStatus(promUrl) {
         {
           name: 'Anomalies',
           file: 'Anomaly Lens',
-          rules: [
-            rule('anomalylens-series-anomalous', 'Series anomalous', alerts.length ? 'firing' : 'inactive', { alerts }),
-          ],
+          rules: [rule('anomalylens-series-anomalous', 'Series anomalous', alerts)],
         },
         {
           name: 'Stream health',
           file: 'Anomaly Lens',
           rules: [
-            rule('anomalylens-detector-stalled', 'Detector stalled', 'inactive'),
-            rule('anomalylens-consumer-lag-high', 'Consumer lag high', 'inactive'),
-            rule('anomalylens-dlq-rate', 'Messages dead-lettered', 'inactive'),
-            rule('anomalylens-sink-failures', 'Remote-write failures', 'inactive'),
+            rule('anomalylens-detector-stalled', 'Detector stalled', []),
+            rule('anomalylens-consumer-lag-high', 'Consumer lag high', []),
+            rule('anomalylens-dlq-rate', 'Messages dead-lettered', dlqAlerts),
+            rule('anomalylens-sink-failures', 'Remote-write failures', []),
           ],
         },
       ],
@@ -194,6 +262,20 @@ async function main() {
     children.push(prometheus);
     await waitFor('Prometheus', async () => (await fetch(`${promUrl}/-/ready`)).ok, 30_000);
 
+    // The detector subscribes to existing topics, as in production where topics are provisioned.
+    const { Kafka, logLevel } = require(require.resolve('kafkajs', { paths: [path.join(repo, 'backend-detector')] }));
+    const kafka = new Kafka({ brokers: BROKERS.split(','), clientId: 'al-screens', logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        { topic, numPartitions: 3, replicationFactor: 1 },
+        { topic: `${topic}.dlq`, numPartitions: 1, replicationFactor: 1 },
+      ],
+    });
+    await admin.disconnect();
+
     log(`detector on :${detectorPort}, topic ${topic}, Prometheus ${promUrl}`);
     const detector = start('detector', process.execPath, [CLI, 'run'], {
       ANOMALYLENS_KAFKA_BROKERS: BROKERS,
@@ -218,6 +300,12 @@ async function main() {
     const hosts = 6;
     const metrics = ['cpu_utilization', 'latency_p95_ms', 'request_rate'];
     const length = 720;
+    const stepMs = 10_000;
+    // The fleet ends INCIDENT_MS ago; the incident below fills the time since, up to now.
+    const fleetEndMs = Math.floor((Date.now() - INCIDENT_MS) / stepMs) * stepMs;
+    const producer = kafka.producer();
+    await producer.connect();
+    await sendInvalid(producer, topic);
     log('producing the simulated fleet');
     await run(process.execPath, [
       CLI,
@@ -238,6 +326,8 @@ async function main() {
       String(length),
       '--step',
       '10s',
+      '--start',
+      new Date(fleetEndMs - (length - 1) * stepMs).toISOString(),
       '--anomalies',
       '1-2',
       '--quiet-hosts',
@@ -249,43 +339,39 @@ async function main() {
       '--labels',
       'region=eu-west-1',
     ]);
-    // A few messages a real producer might send by mistake, so the dead-letter figures are real too.
-    const { Kafka, logLevel } = require(require.resolve('kafkajs', { paths: [path.join(repo, 'backend-detector')] }));
-    const producer = new Kafka({
-      brokers: BROKERS.split(','),
-      clientId: 'al-screens',
-      logLevel: logLevel.NOTHING,
-    }).producer();
-    await producer.connect();
-    await producer.send({
-      topic,
-      messages: [
-        { key: 'web-9', value: '{"ts": "2026-11-24T10:00:00Z", "metric": "cpu_utilization", "value": ' },
-        {
-          key: 'web-9',
-          value: JSON.stringify({
-            ts: Date.now(),
-            metric: 'cpu_utilization',
-            value: 'high',
-            labels: { host: 'web-9' },
-          }),
-        },
-        { key: 'web-9', value: JSON.stringify({ ts: Date.now(), value: 3 }) },
-      ],
-    });
-    await producer.disconnect();
+    const fleetPoints = hosts * metrics.length * length;
+    await waitForScored(promUrl, fleetPoints);
 
-    const expected = hosts * metrics.length * length;
-    await waitFor(
-      `${expected} scored points`,
-      async () => {
-        const r = await promQuery(promUrl, 'sum(anomalylens_detector_points_scored_total)');
-        return r.length > 0 && Number(r[0].value[1]) >= expected;
-      },
-      180_000
-    );
+    // An incident in progress: two series leave their expected range for the last minutes, so the
+    // pages show open anomalies and the alert rule has firing and pending instances.
+    const incident = [
+      { host: 'host-01', metric: 'latency_p95_ms', fromMs: fleetEndMs + stepMs },
+      { host: 'host-03', metric: 'cpu_utilization', fromMs: Date.now() - 80_000 },
+    ];
+    let incidentPoints = 0;
+    for (const { host, metric, fromMs } of incident) {
+      const [upper] = await promQuery(promUrl, `anomalylens_expected_upper{host="${host}", metric="${metric}"}`);
+      const [lower] = await promQuery(promUrl, `anomalylens_expected_lower{host="${host}", metric="${metric}"}`);
+      const hi = Number(upper.value[1]);
+      const width = Math.max(hi - Number(lower.value[1]), Math.abs(hi) * 0.05, 1);
+      const messages = [];
+      for (let ts = Math.ceil(fromMs / stepMs) * stepMs; ts <= Date.now(); ts += stepMs) {
+        // A runaway ramp keeps leaving whatever range the model has learned meanwhile.
+        const value = hi + width * (3 + messages.length * 1.5);
+        messages.push({
+          key: host,
+          value: JSON.stringify({ ts, metric, value, labels: { host, region: 'eu-west-1' } }),
+        });
+      }
+      // Series between the fleet's end and the incident keep their normal level.
+      incidentPoints += messages.length;
+      await producer.send({ topic, messages });
+    }
+    await sendInvalid(producer, topic);
+    await producer.disconnect();
+    await waitForScored(promUrl, fleetPoints + incidentPoints);
     // Let a few more scrapes land so the 5-minute rates and the lag settle.
-    await sleep(8000);
+    await sleep(5000);
     const rules = await anomalyRuleStatus(promUrl);
 
     mkdirSync(SHOTS, { recursive: true });

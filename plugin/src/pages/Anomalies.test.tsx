@@ -32,13 +32,13 @@ function answerRange(request: FakeRequest) {
   // web-1: a closed 10-step event early in the range; db-1: still anomalous at the end.
   const web = ts.slice(100, 110);
   const db = ts.slice(last - 4);
-  if (query === '(anomalylens_anomalous > 0)') {
+  if (query === '(max_over_time(anomalylens_anomalous[30s]) > 0)') {
     return prom.matrix([
       { metric: { __name__: 'anomalylens_anomalous', ...web1 }, values: web.map((t) => [t, '1']) },
       { metric: { __name__: 'anomalylens_anomalous', ...db1 }, values: db.map((t) => [t, '1']) },
     ]);
   }
-  if (query === 'anomalylens_score and (anomalylens_anomalous > 0)') {
+  if (query === 'max_over_time(anomalylens_score[30s]) and (max_over_time(anomalylens_anomalous[30s]) > 0)') {
     return prom.matrix([
       { metric: { __name__: 'anomalylens_score', ...web1 }, values: web.map((t, i) => [t, String(1 + i * 0.3)]) },
       { metric: { __name__: 'anomalylens_score', ...db1 }, values: db.map((t) => [t, '1.2']) },
@@ -75,7 +75,10 @@ describe('Anomalies page', () => {
 
     expect(screen.getByTestId(testIds.anomalies.statOpen)).toHaveTextContent('1');
     const queries = backend.requests.map((r) => r.params?.query);
-    expect(queries).toEqual(['(anomalylens_anomalous > 0)', 'anomalylens_score and (anomalylens_anomalous > 0)']);
+    expect(queries).toEqual([
+      '(max_over_time(anomalylens_anomalous[30s]) > 0)',
+      'max_over_time(anomalylens_score[30s]) and (max_over_time(anomalylens_anomalous[30s]) > 0)',
+    ]);
     expect(backend.requests.every((r) => r.params?.step === 30)).toBe(true);
   });
 

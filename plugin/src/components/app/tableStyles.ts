@@ -20,7 +20,8 @@ export const getTableStyles = (theme: GrafanaTheme2) => ({
     },
     'tbody tr:hover': { background: theme.colors.action.hover },
   }),
-  numeric: css({ textAlign: 'right', fontVariantNumeric: 'tabular-nums', whiteSpace: 'nowrap' }),
+  // Doubled class: wins over the table's own `th, td` alignment.
+  numeric: css({ '&&': { textAlign: 'right' }, fontVariantNumeric: 'tabular-nums', whiteSpace: 'nowrap' }),
   muted: css({ color: theme.colors.text.secondary }),
   nowrap: css({ whiteSpace: 'nowrap' }),
   primary: css({ fontWeight: theme.typography.fontWeightMedium }),

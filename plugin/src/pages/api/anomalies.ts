@@ -10,8 +10,9 @@ export interface EventsResult {
 }
 
 /**
- * Anomaly events of the last `rangeMs`: only flagged steps are fetched (`anomalylens_anomalous > 0`),
- * which keeps the response small on a large fleet; the peak comes from the score at those steps.
+ * Anomaly events of the last `rangeMs`: only flagged steps are fetched, which keeps the response
+ * small on a large fleet. Each step covers the whole step window (max_over_time over one step), so
+ * an event or a peak between two evaluation points is not missed at coarse resolutions.
  */
 export async function loadAnomalyEvents(
   client: PrometheusClient,
@@ -20,10 +21,10 @@ export async function loadAnomalyEvents(
 ): Promise<EventsResult> {
   const step = stepForRange(rangeMs);
   const fromMs = nowMs - rangeMs;
-  const flagged = `(${OUTPUT_SERIES.anomalous} > 0)`;
+  const queries = anomalyQueries(step);
   const [flags, scores] = await Promise.all([
-    client.queryRange(flagged, fromMs, nowMs, step),
-    client.queryRange(`${OUTPUT_SERIES.score} and ${flagged}`, fromMs, nowMs, step),
+    client.queryRange(queries.flags, fromMs, nowMs, step),
+    client.queryRange(queries.peaks, fromMs, nowMs, step),
   ]);
   return {
     events: buildEvents(flags, scores, { stepMs: step * 1000, rangeEndMs: nowMs }),
@@ -31,4 +32,9 @@ export async function loadAnomalyEvents(
     toMs: nowMs,
     stepMs: step * 1000,
   };
+}
+
+export function anomalyQueries(stepSeconds: number): { flags: string; peaks: string } {
+  const flags = `(max_over_time(${OUTPUT_SERIES.anomalous}[${stepSeconds}s]) > 0)`;
+  return { flags, peaks: `max_over_time(${OUTPUT_SERIES.score}[${stepSeconds}s]) and ${flags}` };
 }
