@@ -41,7 +41,7 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   trees: 64,
   sampleSize: 128,
   historySize: 1024,
-  refitEvery: 256,
+  refitEvery: 512,
   warmup: 64,
   // Chosen on the NAB development subset (see docs/detector.md): level plus its deviation
   // from the usual time-of-day and time-of-week profile.
@@ -51,9 +51,9 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   tailProbability: 0.007,
   scoreWarmup: 64,
   refractory: 64,
-  damping: 0.5,
+  damping: 0.2,
   holdUndamped: false,
-  seed: 42,
+  seed: 1,
   // Repeated surprises are damped, so an event closes at the first point that brings no
   // new one: `anomalous` marks the onset of each distinct surprise rather than a long run.
   events: { ...DEFAULT_EVENT_CONFIG, closeAfter: 1 },

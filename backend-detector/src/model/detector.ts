@@ -47,11 +47,15 @@ const MAD_TO_SD = 1.2533;
  * periodically on a bounded recent history → raw-score normalization → event hysteresis.
  * Causal (a point's verdict uses only earlier points and itself) and deterministic.
  *
- * Memory per series, with the defaults (64 trees, ψ 128, history 1024 × 5 features,
- * window 32, score history 1024): the forest ≤ 64 × 255 nodes × 10 B ≈ 163 kB (typically
- * ~60–90 kB since the height limit stops growth early), the feature history 41 kB, the
- * normalizer 8 kB, the window 0.5 kB: about 110–215 kB per series in total, independent
- * of how long the series runs.
+ * Memory per series with the defaults (64 trees, ψ 128, 3 features, history 1024, score
+ * history 4096), independent of how long the series runs:
+ *   forest            ≤ 64 × 255 nodes × 18 B = 294 kB; typically 50–80 kB (the height
+ *                     limit stops growth early)
+ *   feature history   1024 × 3 × 8 B = 24.6 kB
+ *   score history     4096 × 8 B = 32.8 kB
+ *   window, profiles, refractory ring   ≈ 4 kB
+ * ≈ 115 kB typical, ≤ 360 kB worst case. Refits use transient buffers (~40 kB) that are
+ * released afterwards. A JSON snapshot is ~1.4× the retained bytes (base64 payloads).
  */
 export class StreamingDetector implements SeriesDetector {
   readonly config: DetectorConfig;

@@ -11,13 +11,14 @@
  * recurs (the edges of a square wave, a nightly batch job) has an honest, unremarkable
  * tail probability, so regular behaviour stays quiet however peculiar it looks locally.
  *
- * The quantiles and β are re-estimated every 32 points from a sorted copy of the history
- * (amortized cost history·log(history)/32 per point); below u the tail probability is
+ * The quantiles and β are re-estimated every 128 points from a sorted copy of the history
+ * (amortized cost history·log(history)/128 per point); below u the tail probability is
  * interpolated in a 20-quantile table, so the calibration is a few numbers that
- * snapshots carry exactly. Memory: 2 × history × 8 bytes.
+ * snapshots carry exactly. Memory: history × 8 bytes (the sort scratch is shared).
  */
 export interface NormalizerState {
-  history: number[];
+  /** Raw scores, oldest slot first as stored (little-endian float64, base64). */
+  history: string;
   historyHead: number;
   historyCount: number;
   sinceCalibration: number;
@@ -27,14 +28,16 @@ export interface NormalizerState {
 
 const LEVELS = 20;
 
+/** Sorting scratch shared by all normalizers (calibration is synchronous), so it costs nothing per series. */
+let sortScratch = new Float64Array(0);
+
 /** Re-estimate u and β this often (points). */
-const RECALIBRATE_EVERY = 32;
+const RECALIBRATE_EVERY = 128;
 /** Smallest mean excess, relative to the score scale: a flat history must not make every wiggle infinite. */
 const MIN_EXCESS = 0.002;
 
 export class ScoreNormalizer {
   private readonly history: Float64Array;
-  private readonly sorted: Float64Array;
   private historyCount = 0;
   private historyHead = 0;
   private sinceCalibration = 0;
@@ -53,7 +56,6 @@ export class ScoreNormalizer {
     private readonly warmup: number
   ) {
     this.history = new Float64Array(historySize);
-    this.sorted = new Float64Array(historySize);
     this.logEpsilon = Math.log(tailProbability);
   }
 
@@ -97,7 +99,8 @@ export class ScoreNormalizer {
 
   private calibrate(): void {
     const n = this.historyCount;
-    const s = this.sorted.subarray(0, n);
+    if (sortScratch.length < n) sortScratch = new Float64Array(n);
+    const s = sortScratch.subarray(0, n);
     s.set(this.history.subarray(0, n));
     s.sort();
     for (let i = 0; i < LEVELS; i++) this.quantiles[i] = s[Math.floor((i / LEVELS) * (n - 1))];
@@ -112,7 +115,7 @@ export class ScoreNormalizer {
 
   snapshot(): NormalizerState {
     return {
-      history: Array.from(this.history.subarray(0, this.historyCount)),
+      history: Buffer.from(this.history.buffer, 0, this.historyCount * 8).toString('base64'),
       historyHead: this.historyHead,
       historyCount: this.historyCount,
       sinceCalibration: this.sinceCalibration,
@@ -121,10 +124,11 @@ export class ScoreNormalizer {
   }
 
   restore(st: NormalizerState): void {
-    if (st.history.length > this.history.length || st.history.length !== st.historyCount) {
+    const raw = Buffer.from(st.history, 'base64');
+    if (st.historyCount > this.history.length || raw.length !== st.historyCount * 8) {
       throw new Error('normalizer state does not fit the configured sizes');
     }
-    this.history.set(st.history);
+    new Uint8Array(this.history.buffer).set(raw);
     this.historyHead = st.historyHead;
     this.historyCount = st.historyCount;
     this.sinceCalibration = st.sinceCalibration;

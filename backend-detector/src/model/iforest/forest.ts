@@ -87,7 +87,10 @@ export class IsolationForest {
     if (!Number.isInteger(trees) || trees < 1) throw new Error(`iforest: bad tree count ${trees}`);
     if (!Number.isInteger(psi) || psi < 1) throw new Error(`iforest: bad sample size ${psi}`);
     const random = rng ?? new Prng(options.seed ?? 1);
-    const builder = new TreeBuilder(data, n, dim, psi, trees, random);
+    // One concrete array type keeps the hot loops monomorphic.
+    const rows =
+      data instanceof Float64Array ? data : Float64Array.from(Array.prototype.slice.call(data, 0, n * dim));
+    const builder = new TreeBuilder(rows, n, dim, psi, trees, random);
     const nodeStart = new Int32Array(trees);
     for (let t = 0; t < trees; t++) nodeStart[t] = builder.buildTree();
     const used = builder.used;
@@ -252,12 +255,10 @@ class TreeBuilder {
   private readonly order: Int32Array;
   private readonly sample: Int32Array;
   private readonly heightLimit: number;
-  private readonly lo: Float64Array;
-  private readonly hi: Float64Array;
   private readonly candidates: Int32Array;
 
   constructor(
-    private readonly data: ArrayLike<number>,
+    private readonly data: Float64Array,
     private readonly n: number,
     private readonly dim: number,
     private readonly psi: number,
@@ -274,8 +275,6 @@ class TreeBuilder {
     for (let i = 0; i < n; i++) this.order[i] = i;
     this.sample = new Int32Array(psi);
     this.heightLimit = Math.ceil(Math.log2(Math.max(psi, 2)));
-    this.lo = new Float64Array(dim);
-    this.hi = new Float64Array(dim);
     this.candidates = new Int32Array(dim);
   }
 
@@ -303,27 +302,38 @@ class TreeBuilder {
   private grow(node: number, from: number, to: number, depth: number): void {
     const size = to - from;
     if (depth >= this.heightLimit || size <= 1) return this.leaf(node, size, depth);
-    const { data, dim, sample, lo, hi, candidates } = this;
-    lo.fill(Infinity);
-    hi.fill(-Infinity);
-    for (let i = from; i < to; i++) {
-      const base = sample[i] * dim;
-      for (let q = 0; q < dim; q++) {
-        const v = data[base + q];
-        if (v < lo[q]) lo[q] = v;
-        if (v > hi[q]) hi[q] = v;
+    const { data, dim, sample, candidates } = this;
+    // Draw attributes uniformly without replacement until one is not constant on this
+    // node's points (a constant attribute cannot split); only that one is scanned.
+    for (let k = 0; k < dim; k++) candidates[k] = k;
+    let remaining = dim;
+    let q = -1;
+    let lo = 0;
+    let hi = 0;
+    while (remaining > 0) {
+      const r = this.rng.nextInt(remaining);
+      const cand = candidates[r];
+      candidates[r] = candidates[remaining - 1];
+      candidates[remaining - 1] = cand;
+      remaining--;
+      lo = Infinity;
+      hi = -Infinity;
+      for (let i = from; i < to; i++) {
+        const v = data[sample[i] * dim + cand];
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      if (hi > lo) {
+        q = cand;
+        break;
       }
     }
-    // An attribute that is constant here cannot split; choose uniformly among the others.
-    let count = 0;
-    for (let q = 0; q < dim; q++) if (hi[q] > lo[q]) candidates[count++] = q;
-    if (count === 0) return this.leaf(node, size, depth);
-    const q = candidates[this.rng.nextInt(count)];
+    if (q === -1) return this.leaf(node, size, depth);
     // Split values are stored as float32; nudge into (lo, hi] so both sides are non-empty.
-    let split = Math.fround(lo[q] + this.rng.next() * (hi[q] - lo[q]));
-    if (!(split > lo[q])) split = Math.fround((lo[q] + hi[q]) / 2);
-    if (!(split > lo[q]) || split > hi[q]) split = nextFloat32Above(lo[q]);
-    if (!(split > lo[q]) || split > hi[q]) return this.leaf(node, size, depth);
+    let split = Math.fround(lo + this.rng.next() * (hi - lo));
+    if (!(split > lo)) split = Math.fround((lo + hi) / 2);
+    if (!(split > lo) || split > hi) split = nextFloat32Above(lo);
+    if (!(split > lo) || split > hi) return this.leaf(node, size, depth);
     // Partition: x[q] < split goes left.
     let i = from;
     let j = to - 1;
@@ -342,8 +352,8 @@ class TreeBuilder {
     this.child[node] = left;
     this.feature[node] = q;
     this.value[node] = split;
-    this.low[node] = lo[q];
-    this.high[node] = hi[q];
+    this.low[node] = lo;
+    this.high[node] = hi;
     this.grow(left, from, i, depth + 1);
     this.grow(left + 1, i, to, depth + 1);
   }
