@@ -231,7 +231,12 @@ async function anomalyRuleStatus(promUrl) {
   };
 }
 
-async function main() {
+/**
+ * Runs the whole scenario and returns what each page showed (text of its key elements), for the
+ * browser test's assertions.
+ */
+export async function captureAppPages({ shotsDir = SHOTS } = {}) {
+  const seen = {};
   if (!(await reachable(BROKERS))) {
     throw new Error(`Kafka is not reachable at ${BROKERS}: run "npm run services:up" first`);
   }
@@ -374,7 +379,7 @@ async function main() {
     await sleep(5000);
     const rules = await anomalyRuleStatus(promUrl);
 
-    mkdirSync(SHOTS, { recursive: true });
+    mkdirSync(shotsDir, { recursive: true });
     const harness = await openHarness({ width: 1200, height: 900 });
     try {
       const payload = { prometheusUrl: promUrl, rules };
@@ -392,9 +397,22 @@ async function main() {
           await harness.page.waitForSelector('[data-testid="data-testid ac-test-result"]', { timeout: 20_000 });
         }
         await sleep(300);
+        seen[name] = await harness.page.evaluate(() => {
+          const all = (id) => [...document.querySelectorAll(`[data-testid="data-testid ${id}"]`)];
+          return {
+            text: document.querySelector('.harness-page').innerText,
+            anomalyRows: all('al-anomalies-row').map((row) => ({
+              text: row.innerText,
+              link: row.querySelector('a')?.getAttribute('href') ?? null,
+            })),
+            healthLevel: all('al-stream-health-status')[0]?.dataset.level ?? null,
+            alertRows: all('al-alerts-row').map((row) => row.innerText),
+            configResult: all('ac-test-result')[0]?.innerText ?? null,
+          };
+        });
         const root = await harness.page.$('.harness-page');
-        await root.screenshot({ path: path.join(SHOTS, file) });
-        log(`saved docs/screenshots/${file}`);
+        await root.screenshot({ path: path.join(shotsDir, file) });
+        log(`saved ${path.relative(repo, path.join(shotsDir, file))}`);
       }
       if (harness.errors.length > 0) {
         throw new Error(`page errors: ${harness.errors.map((e) => e.message).join('; ')}`);
@@ -402,6 +420,7 @@ async function main() {
     } finally {
       await harness.close();
     }
+    return { ...seen, promUrl };
   } catch (error) {
     for (const child of children) {
       log(`${child.label} output:\n${child.tail.join('\n')}`);
@@ -415,10 +434,12 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    log(error.stack ?? String(error));
-    process.exit(1);
-  }
-);
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  captureAppPages().then(
+    () => process.exit(0),
+    (error) => {
+      log(error.stack ?? String(error));
+      process.exit(1);
+    }
+  );
+}
