@@ -67,6 +67,7 @@ export class DetectorService {
   private committing: Promise<void> = Promise.resolve();
   private lastMessageAt = 0;
   private firstMessage = 0;
+  private scored = 0;
   private sinkWriteErrors = 0;
   private sinkRejected = 0;
   private startedAt = Date.now();
@@ -143,6 +144,7 @@ export class DetectorService {
       },
       {
         pointScored: () => {
+          this.scored++;
           m.pointsScored.inc();
           this.pointRate.add();
         },
@@ -164,6 +166,11 @@ export class DetectorService {
       ready: () => this.readiness(),
       status: () => this.status(),
     });
+  }
+
+  /** Points scored since start. */
+  get pointsScored(): number {
+    return this.scored;
   }
 
   /** Wall-clock time the first batch was processed (0 = none yet). */

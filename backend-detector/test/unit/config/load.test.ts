@@ -22,7 +22,7 @@ describe('config', () => {
     expect(c.dlqTopic).toBe('metrics.dlq');
     expect(c.remoteWriteUrl).toBe('http://127.0.0.1:9090/api/v1/write');
     expect(c.fromBeginning).toBe(false);
-    expect(c.remoteWriteBatchSamples).toBe(6000);
+    expect(c.remoteWriteBatchSamples).toBe(5000);
   });
 
   it('reads env vars with types and per-topic formats', () => {
