@@ -39,6 +39,8 @@ export interface ProcessorHooks {
   /** A detector threw: the point is dropped and the series starts over with a fresh one. */
   detectorFailed?(key: string, error: unknown): void;
   seriesCreated?(key: string): void;
+  /** The series' model was (re)fitted `n` times during the last update. */
+  modelFitted?(n: number): void;
 }
 
 export interface ProcessorOptions {
@@ -59,6 +61,7 @@ interface SeriesState {
   lastTimestamp: number;
   lastSeen: number;
   anomalous: boolean;
+  fits: number;
 }
 
 /**
@@ -152,6 +155,7 @@ export class Processor {
         lastTimestamp: -Infinity,
         lastSeen: 0,
         anomalous: false,
+        fits: 0,
       };
       this.series.set(key, st);
       this.hooks.seriesCreated?.(key);
@@ -181,6 +185,12 @@ export class Processor {
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       if (v !== undefined) this.sink.add(st.shard, st.labelSets[i], v, p.timestamp, ticket);
+    }
+    // Detectors that count their fits expose `fits`; the self-metric follows it.
+    const fits = (st.detector as { fits?: unknown }).fits;
+    if (typeof fits === 'number' && fits > st.fits) {
+      this.hooks.modelFitted?.(fits - st.fits);
+      st.fits = fits;
     }
     this.hooks.pointScored?.(p, out.isAnomaly);
     if (out.isAnomaly && !st.anomalous) this.hooks.anomalyOpened?.(p);

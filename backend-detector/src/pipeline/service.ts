@@ -1,4 +1,11 @@
-import { Kafka, type Consumer, type EachBatchPayload, type IHeaders, type Producer } from 'kafkajs';
+import {
+  Kafka,
+  Partitioners,
+  type Consumer,
+  type EachBatchPayload,
+  type IHeaders,
+  type Producer,
+} from 'kafkajs';
 import type { Logger } from 'pino';
 import type { DetectorConfig } from '../config/load';
 import { DetectorMetrics } from '../health/metrics';
@@ -92,7 +99,10 @@ export class DetectorService {
       // Bounds how long an idle fetch blocks a graceful shutdown.
       maxWaitTimeInMs: 1000,
     });
-    this.producer = this.kafka.producer({ allowAutoTopicCreation: true });
+    this.producer = this.kafka.producer({
+      allowAutoTopicCreation: true,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     this.client = new RemoteWriteClient({
       url: config.remoteWriteUrl,
       timeoutMs: config.remoteWriteTimeoutMs,
@@ -159,6 +169,7 @@ export class DetectorService {
             'detector failed; series restarted'
           ),
         seriesCreated: () => m.activeSeries.set(this.processor.activeSeries),
+        modelFitted: (n) => m.modelFits.inc(n),
       }
     );
     this.http = new HealthServer({

@@ -3,7 +3,7 @@
  * message per host per row (keyed by host so an entity stays on one partition), in order,
  * at a target rate in points per second (0 = as fast as the broker takes).
  */
-import { CompressionTypes, Kafka, logLevel, type Message, type Producer } from 'kafkajs';
+import { CompressionTypes, Kafka, logLevel, Partitioners, type Message, type Producer } from 'kafkajs';
 
 export interface ProducerOptions {
   brokers: string[];
@@ -63,7 +63,10 @@ export class PacedProducer {
     } finally {
       await admin.disconnect();
     }
-    this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
+    this.producer = this.kafka.producer({
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await this.producer.connect();
   }
 

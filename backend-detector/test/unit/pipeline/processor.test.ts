@@ -232,3 +232,24 @@ describe('Processor output labels', () => {
     });
   });
 });
+
+describe('Processor model-fit accounting', () => {
+  it('reports fits of detectors that count them', () => {
+    class FittingDetector extends ThresholdDetector {
+      fits = 0;
+      override update(timestamp: number, value: number) {
+        if (value > 1) this.fits++;
+        return super.update(timestamp, value);
+      }
+    }
+    const fitted: number[] = [];
+    const proc = new Processor(
+      new RecordingSink(),
+      { createDetector: () => new FittingDetector(), maxMessageBytes: 10000, maxSeries: 10, shards: 1 },
+      { modelFitted: (n) => fitted.push(n) }
+    );
+    const t = new OffsetTracker().open('m', 0, '0');
+    [1, 2, 1, 3].forEach((v, i) => proc.process(msg({ ts: T + i, metric: 'm', value: v }), 'native', t));
+    expect(fitted).toEqual([1, 1]);
+  });
+});
