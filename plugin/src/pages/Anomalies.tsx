@@ -174,8 +174,15 @@ function EventsTable({ events, overviewUid, stepMs }: { events: AnomalyEvent[]; 
                   <div className={t.primary}>{seriesTitle(event.labels)}</div>
                   <div className={t.muted}>{formatLabels(event.labels, ['metric', 'host'])}</div>
                 </td>
-                <td className={t.nowrap}>{formatTime(event.startMs)}</td>
+                <td
+                  className={t.nowrap}
+                  title={event.startedBeforeRange ? 'Started before the selected range' : undefined}
+                >
+                  {event.startedBeforeRange ? '≤ ' : ''}
+                  {formatTime(event.startMs)}
+                </td>
                 <td className={t.numeric}>
+                  {event.startedBeforeRange ? '≥ ' : ''}
                   {formatDuration(event.durationMs)}
                   {event.open ? ' so far' : ''}
                 </td>

@@ -27,7 +27,7 @@ export async function loadAnomalyEvents(
     client.queryRange(queries.peaks, fromMs, nowMs, step),
   ]);
   return {
-    events: buildEvents(flags, scores, { stepMs: step * 1000, rangeEndMs: nowMs }),
+    events: buildEvents(flags, scores, { stepMs: step * 1000, rangeStartMs: fromMs, rangeEndMs: nowMs }),
     fromMs,
     toMs: nowMs,
     stepMs: step * 1000,

@@ -140,6 +140,14 @@ describe('buildEvents', () => {
     expect(summary).toEqual({ open: 1, total: 2, seriesAffected: 2, worstScore: 3.6, critical: 1 });
   });
 
+  it('marks events already going at the start of the range', () => {
+    const events = buildEvents(flagSeries, scoreSeries, { stepMs: STEP, rangeStartMs: at(1), rangeEndMs: at(8) });
+    expect(events.map((e) => [e.labels.host, e.startedBeforeRange])).toEqual([
+      ['db-1', false],
+      ['web-1', true],
+    ]);
+  });
+
   it('leaves the peak unknown when a series has no score samples', () => {
     const events = buildEvents(flagSeries, [], { stepMs: STEP, rangeEndMs: at(30) });
     expect(events.every((e) => e.peakScore === null && !e.open)).toBe(true);

@@ -11,6 +11,8 @@ export interface AnomalyEvent {
   /** Close time; for an open event, the end of the queried range. */
   endMs: number;
   open: boolean;
+  /** The event was already going at the start of the queried range: its real start is earlier. */
+  startedBeforeRange: boolean;
   durationMs: number;
   /** Highest anomaly score seen during the event, or null when no score sample falls inside it. */
   peakScore: number | null;
@@ -27,6 +29,8 @@ export interface EventOptions {
   stepMs: number;
   /** End of the queried range ("now" for live pages). */
   rangeEndMs: number;
+  /** Start of the queried range; events flagged from its first step started before it. */
+  rangeStartMs?: number;
 }
 
 /**
@@ -125,6 +129,9 @@ export function buildEvents(
         startMs: window.startMs,
         endMs: window.endMs,
         open: window.open,
+        startedBeforeRange:
+          options.rangeStartMs !== undefined &&
+          window.startMs - options.rangeStartMs < options.stepMs * GAP_TOLERANCE_STEPS,
         durationMs: window.endMs - window.startMs,
         peakScore: peakScore(scores, window.startMs, window.endMs),
       });

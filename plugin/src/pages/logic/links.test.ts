@@ -38,6 +38,7 @@ describe('links', () => {
       startMs: 3_600_000,
       endMs: 3_660_000,
       open: false,
+      startedBeforeRange: false,
       durationMs: 60_000,
       peakScore: 1.5,
     };
