@@ -230,6 +230,7 @@ export class StreamingDetector implements SeriesDetector {
     this.count = s.count;
     // JSON turns −Infinity and NaN into null.
     this.lastTimestamp = typeof s.lastTimestamp === 'number' ? s.lastTimestamp : -Infinity;
+
     this.level = typeof s.level === 'number' ? s.level : NaN;
     this.spread = s.spread;
     this.normalizer.restore(s.normalizer);

@@ -225,7 +225,13 @@ export class FeatureExtractor {
           out[k] = Number.isNaN(dailyRef) ? 0 : value - dailyRef;
           break;
         case Kind.Weekly:
-          out[k] = Number.isNaN(weeklyRef) ? 0 : value - weeklyRef;
+          // Until this hour of the week has been seen, the daily profile stands in, so the
+          // feature does not jump from 0 to real deviations when the second week starts.
+          out[k] = !Number.isNaN(weeklyRef)
+            ? value - weeklyRef
+            : Number.isNaN(dailyRef)
+              ? 0
+              : value - dailyRef;
           break;
       }
     }
