@@ -17,11 +17,12 @@ describe('malformed messages → metrics.dlq while valid ones keep flowing (real
   const run = uniqueId('dlq');
   const topic = `${run}-in`;
   const dlq = `${run}-dlq`;
+  const telegraf = `${run}-telegraf`;
   let service: DetectorService | undefined;
 
   beforeAll(async () => {
     await requireServices();
-    await createTopics([topic, dlq], 2);
+    await createTopics([topic, dlq, telegraf], 2);
   });
 
   afterAll(async () => {
@@ -60,8 +61,26 @@ describe('malformed messages → metrics.dlq while valid ones keep flowing (real
     await producer.send({ topic, messages });
     await producer.disconnect();
 
+    // Telegraf's outputs.kafka with data_format = "influx": batches of lines, ns timestamps.
+    const lines = (from: number) =>
+      Array.from(
+        { length: 10 },
+        (_, i) =>
+          `cpu,cpu=cpu-total,host=tg1,run=${run} usage_idle=${90 + (i % 3)},usage_user=${i % 4}i,note="x y" ${BigInt(now + (from + i) * 1000) * 1_000_000n}`
+      ).join('\n');
+    const tp = kafkaClient().producer();
+    await tp.connect();
+    await tp.send({
+      topic: telegraf,
+      messages: [
+        { key: 'tg1', value: lines(0) },
+        { key: 'tg1', value: lines(10) },
+      ],
+    });
+    await tp.disconnect();
+
     ({ service } = await startDetector({
-      ANOMALYLENS_INPUT_TOPICS: topic,
+      ANOMALYLENS_INPUT_TOPICS: `${topic},${telegraf}:influx`,
       ANOMALYLENS_DLQ_TOPIC: dlq,
       ANOMALYLENS_KAFKA_GROUP_ID: `${run}-g`,
       ANOMALYLENS_MAX_MESSAGE_BYTES: '2048',
@@ -93,7 +112,7 @@ describe('malformed messages → metrics.dlq while valid ones keep flowing (real
     await waitFor(
       'every valid point scored',
       async () =>
-        (await selfMetric(port, 'anomalylens_detector_points_scored_total')) === v ? true : undefined,
+        (await selfMetric(port, 'anomalylens_detector_points_scored_total')) === v + 40 ? true : undefined,
       30_000
     );
     expect(await selfMetric(port, 'anomalylens_detector_messages_invalid_total')).toBe(bad.length);
@@ -103,11 +122,23 @@ describe('malformed messages → metrics.dlq while valid ones keep flowing (real
     await waitFor(
       'every valid point in Prometheus',
       async () =>
-        (await promSum(`count_over_time(anomalylens_observed{run="${run}"}[30m])`)) === v ? true : undefined,
+        (await promSum(`count_over_time(anomalylens_observed{run="${run}"}[30m])`)) === v + 40
+          ? true
+          : undefined,
       30_000,
       500
     );
-    expect(await promSum(`count_over_time(anomalylens_score{run="${run}"}[30m])`)).toBe(v);
+    expect(await promSum(`count_over_time(anomalylens_score{run="${run}", metric="dlq_probe"}[30m])`)).toBe(
+      v
+    );
+    // Line protocol: each numeric field a series <measurement>_<field>, tags as labels, strings skipped.
+    const influxCount = (metric: string) =>
+      promSum(
+        `count_over_time(anomalylens_observed{run="${run}", metric="${metric}", host="tg1", cpu="cpu-total"}[30m])`
+      );
+    expect(await influxCount('cpu_usage_idle')).toBe(20);
+    expect(await influxCount('cpu_usage_user')).toBe(20);
+    expect(await influxCount('cpu_note')).toBe(0);
     const status = service.status();
     expect(status.dlq.total).toBe(bad.length);
     expect(status.groupJoined).toBe(true);
