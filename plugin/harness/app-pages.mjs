@@ -235,7 +235,7 @@ async function anomalyRuleStatus(promUrl) {
  * Runs the whole scenario and returns what each page showed (text of its key elements), for the
  * browser test's assertions.
  */
-export async function captureAppPages({ shotsDir = SHOTS } = {}) {
+export async function captureAppPages({ shotsDir = SHOTS, onData } = {}) {
   const seen = {};
   if (!(await reachable(BROKERS))) {
     throw new Error(`Kafka is not reachable at ${BROKERS}: run "npm run services:up" first`);
@@ -420,7 +420,9 @@ export async function captureAppPages({ shotsDir = SHOTS } = {}) {
     } finally {
       await harness.close();
     }
-    return { ...seen, promUrl };
+    // Still running: callers may inspect the same Prometheus before it is torn down.
+    const inspected = onData ? await onData(promUrl) : undefined;
+    return { ...seen, inspected };
   } catch (error) {
     for (const child of children) {
       log(`${child.label} output:\n${child.tail.join('\n')}`);
