@@ -16,7 +16,7 @@ import {
 import { readLines } from '../cli/csvLines';
 import { ANOMALY_KINDS } from './generator';
 import { CsvColumns, type CsvPoint } from './kafka-csv';
-import { groundTruth, planFleet, rowMessages, type FleetOptions } from './kafka-plan';
+import { groundTruth, planFleet, rowMessages, type FleetOptions, type TruthFile } from './kafka-plan';
 import { PacedProducer, type OutgoingMessage, type SendStats } from './kafka';
 import { METRIC_KINDS } from './metrics';
 
@@ -42,7 +42,11 @@ common options:
   --length <rows>       rows per series (default 1000)
   --step <duration>     time between rows (default 10s)
   --start <iso-time>    first timestamp (default: length × step before now, so the data ends now)
-  --realtime            start now and send each row when its time comes (sets --rate)
+  --realtime            live data: send --backfill rows of history at once, then each row when
+                        its time comes (ignores --start and --rate)
+  --backfill <rows>     with --realtime: rows of history ending now (default 360)
+  --loop                with --realtime: repeat the fleet segment after segment of --length rows
+                        (anomalies recur at the same offsets) until stopped (SIGINT/SIGTERM)
   --seed <n>            random seed (default 1)
   --kinds <list>        anomaly kinds (default all): ${ANOMALY_KINDS.join(',')}
   --anomalies <n|lo-hi> anomalies per series (default 1-2)
@@ -55,6 +59,19 @@ common options:
   --shift-to-now        shift timestamps so the last row is now
   -h, --help            show this help
 `;
+
+/** The ground truth of every segment so far (one file, rewritten atomically per segment). */
+function writeTruth(file: string, truths: TruthFile[]): void {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const merged: TruthFile = {
+    ...truths[0],
+    length: truths.reduce((n, t) => n + t.length, 0),
+    series: truths.flatMap((t) => t.series),
+  };
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, JSON.stringify(merged, null, 1) + '\n');
+  fs.renameSync(tmp, file);
+}
 
 function parseLabels(text: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -102,6 +119,8 @@ export async function runKafkaSimulate(argv: string[]): Promise<number> {
         step: { type: 'string' },
         start: { type: 'string' },
         realtime: { type: 'boolean' },
+        backfill: { type: 'string' },
+        loop: { type: 'boolean' },
         seed: { type: 'string' },
         kinds: { type: 'string' },
         anomalies: { type: 'string' },
@@ -140,13 +159,21 @@ export async function runKafkaSimulate(argv: string[]): Promise<number> {
     const length = parseIntOption('length', values.length, 10) ?? 1000;
     const stepMs = parseDurationMs('step', values.step) ?? 10_000;
     const realtime = values.realtime === true;
+    const loop = values.loop === true;
+    if (loop && !realtime) throw new UsageError('--loop needs --realtime (otherwise it would never pause)');
+    if (realtime && values.rate !== undefined)
+      throw new UsageError('--realtime paces by the clock; drop --rate');
+    const backfill = realtime
+      ? (parseIntOption('backfill', values.backfill, 0) ?? Math.min(360, length - 1))
+      : 0;
+    if (backfill >= length) throw new UsageError(`--backfill: must be below --length (${length})`);
     const fleet: FleetOptions = {
       hosts: parseIntOption('hosts', values.hosts, 1) ?? 4,
       metrics: parseListOption('metrics', values.metrics, METRIC_KINDS) ?? METRIC_KINDS,
       length,
       stepMs,
       startMs: realtime
-        ? Date.now()
+        ? Date.now() - backfill * stepMs
         : (parseTimeOption('start', values.start) ?? Date.now() - length * stepMs),
       seed: parseIntOption('seed', values.seed, 0) ?? 1,
       kinds: parseListOption('kinds', values.kinds, ANOMALY_KINDS) ?? ANOMALY_KINDS,
@@ -156,29 +183,48 @@ export async function runKafkaSimulate(argv: string[]): Promise<number> {
     };
     if (fleet.quietHosts > fleet.hosts)
       throw new UsageError(`--quiet-hosts: at most --hosts (${fleet.hosts})`);
-    if (realtime && values.rate !== undefined)
-      throw new UsageError('--realtime sets the rate itself; drop --rate');
-    // Realtime: one row of every series per step.
-    const producer = makeProducer(realtime ? (fleet.hosts * fleet.metrics.length * 1000) / stepMs : rate);
-    const series = planFleet(fleet);
-    if (values.truth) {
-      fs.mkdirSync(path.dirname(path.resolve(values.truth)), { recursive: true });
-      fs.writeFileSync(values.truth, JSON.stringify(groundTruth(series, fleet), null, 1) + '\n');
-    }
+    const producer = makeProducer(realtime ? 0 : rate);
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const truths: TruthFile[] = [];
+    let segments = 0;
+    let anomalies = 0;
+    // One segment per fleet plan; --loop chains segments end to end.
     function* messages(): Generator<OutgoingMessage> {
-      for (let row = 0; row < length; row++) yield* rowMessages(series, row);
+      let segment: FleetOptions = fleet;
+      do {
+        const series = planFleet(segment);
+        anomalies += series.reduce((n, s) => n + s.series.anomalies.length, 0);
+        segments++;
+        if (values.truth) {
+          truths.push(groundTruth(series, segment));
+          writeTruth(values.truth, truths);
+        }
+        for (let row = 0; row < length; row++) {
+          const due = segment.startMs + row * stepMs;
+          for (const m of rowMessages(series, row))
+            yield realtime && due > Date.now() ? { ...m, notBefore: due } : m;
+        }
+        // Same seed: each host keeps its level and seasonality across segments (a new draw
+        // would jump, an anomaly nobody labeled); only the trend restarts from the level.
+        segment = { ...segment, startMs: segment.startMs + length * stepMs };
+      } while (loop && !stop.signal.aborted);
     }
     await producer.connect();
     try {
-      const stats = await producer.sendAll(messages(), progressReporter(series.length * length));
+      const total = loop ? undefined : fleet.hosts * fleet.metrics.length * length;
+      const stats = await producer.sendAll(messages(), progressReporter(total), stop.signal);
       if (process.stderr.isTTY) process.stderr.write('\n');
-      const anomalies = series.reduce((n, s) => n + s.series.anomalies.length, 0);
       process.stdout.write(
-        `simulate: ${stats.points} points (${fleet.hosts} hosts × ${fleet.metrics.length} metrics × ${length} rows, ` +
-          `${anomalies} labeled anomalies) → ${values.topic} in ${stats.seconds.toFixed(1)} s` +
-          `${values.truth ? `; truth → ${values.truth}` : ''}\n`
+        `simulate: ${stats.points} points (${fleet.hosts} hosts × ${fleet.metrics.length} metrics × ${length} rows` +
+          `${segments > 1 ? ` × ${segments} segments` : ''}, ${anomalies} labeled anomalies) → ${values.topic} in ${stats.seconds.toFixed(1)} s` +
+          `${values.truth ? `; truth → ${values.truth}` : ''}${stop.signal.aborted ? ' (stopped)' : ''}\n`
       );
     } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       await producer.disconnect();
     }
     return 0;

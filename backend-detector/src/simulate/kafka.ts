@@ -22,6 +22,8 @@ export interface OutgoingMessage {
   value: string;
   /** Points in the message (pacing and progress count points, not messages). */
   points: number;
+  /** Not sent before this wall-clock time (epoch ms): live data goes out when it happens. */
+  notBefore?: number;
 }
 
 export interface SendStats {
@@ -71,12 +73,14 @@ export class PacedProducer {
   }
 
   /**
-   * Send every message the iterator yields, pacing by points; `onProgress` is called after
-   * each acknowledged send with the running totals.
+   * Send every message the iterator yields, pacing by points (and by `notBefore`);
+   * `onProgress` is called after each acknowledged send with the running totals. Stops
+   * early, after flushing what it holds, when `signal` aborts.
    */
   async sendAll(
     messages: Iterable<OutgoingMessage>,
-    onProgress?: (s: SendStats) => void
+    onProgress?: (s: SendStats) => void,
+    signal?: AbortSignal
   ): Promise<SendStats> {
     const producer = this.producer;
     if (!producer) throw new Error('connect() first');
@@ -105,6 +109,14 @@ export class PacedProducer {
       if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
     };
     for (const m of messages) {
+      if (signal?.aborted) break;
+      if (m.notBefore !== undefined && m.notBefore - Date.now() > 5) {
+        await flush();
+        while (!signal?.aborted && Date.now() < m.notBefore) {
+          await new Promise((r) => setTimeout(r, Math.min(500, m.notBefore! - Date.now())));
+        }
+        if (signal?.aborted) break;
+      }
       if (this.o.rate > 0) {
         // Pace: the n-th point leaves no earlier than n / rate seconds after the start.
         const due = started + (queued / this.o.rate) * 1000;
