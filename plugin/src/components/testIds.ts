@@ -16,6 +16,7 @@ export const testIds = {
     empty: 'data-testid al-anomalies-empty',
     table: 'data-testid al-anomalies-table',
     row: 'data-testid al-anomalies-row',
+    more: 'data-testid al-anomalies-more',
   },
   streamHealth: {
     container: 'data-testid al-stream-health-container',

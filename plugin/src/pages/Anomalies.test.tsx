@@ -94,6 +94,24 @@ describe('Anomalies page', () => {
     expect(screen.getByTestId(testIds.anomalies.empty)).toHaveTextContent('No event matches the filter.');
   });
 
+  it('shows 25 events at first and more on request', async () => {
+    backend.on('/api/v1/query_range', (request) => {
+      const ts = steps(request);
+      const many = Array.from({ length: 40 }, (_, i) => ({
+        metric: { __name__: 'anomalylens_anomalous', metric: 'cpu', host: `node-${i}` },
+        values: ts.slice(10 + i, 12 + i).map((t): [number, string] => [t, '1']),
+      }));
+      return prom.matrix(String(request.params?.query).startsWith('(') ? many : []);
+    });
+    render(<Anomalies />);
+    expect(await screen.findAllByTestId(testIds.anomalies.row)).toHaveLength(25);
+    const more = screen.getByTestId(testIds.anomalies.more);
+    expect(more).toHaveTextContent('Show 15 more of 15 remaining');
+    fireEvent.click(more);
+    expect(screen.getAllByTestId(testIds.anomalies.row)).toHaveLength(40);
+    expect(screen.queryByTestId(testIds.anomalies.more)).not.toBeInTheDocument();
+  });
+
   it('shows the datasource error in place', async () => {
     backend.on('/api/v1/query_range', () => {
       throw prom.error(400, 'invalid parameter "query": 1:2: parse error');

@@ -5,6 +5,7 @@ import { PluginPage } from '@grafana/runtime';
 import {
   Alert,
   Badge,
+  Button,
   BadgeColor,
   Icon,
   InlineField,
@@ -41,6 +42,8 @@ const SEVERITY_COLOR: Record<Severity, BadgeColor> = {
 };
 
 const REFRESH_MS = 30_000;
+/** Rows shown at first and added per "show more": a fleet-wide incident can open hundreds. */
+const PAGE_SIZE = 25;
 
 function Anomalies() {
   const s = useStyles2(getStyles);
@@ -48,6 +51,7 @@ function Anomalies() {
   const [rangeMs, setRangeMs] = useState(RANGES[1].value);
   const [filter, setFilter] = useState('');
   const [openOnly, setOpenOnly] = useState(false);
+  const [limit, setLimit] = useState(PAGE_SIZE);
 
   const result = usePolling(
     () => loadAnomalyEvents(new PrometheusClient(settings.datasourceUid), rangeMs, Date.now()),
@@ -132,7 +136,23 @@ function Anomalies() {
         )}
 
         {visible.length > 0 && (
-          <EventsTable events={visible} overviewUid={settings.overviewDashboardUid} stepMs={result.data?.stepMs ?? 0} />
+          <EventsTable
+            events={visible.slice(0, limit)}
+            overviewUid={settings.overviewDashboardUid}
+            stepMs={result.data?.stepMs ?? 0}
+          />
+        )}
+        {visible.length > limit && (
+          <div className={s.more}>
+            <Button
+              variant="secondary"
+              size="sm"
+              onClick={() => setLimit(limit + PAGE_SIZE)}
+              data-testid={testIds.anomalies.more}
+            >
+              Show {Math.min(PAGE_SIZE, visible.length - limit)} more of {visible.length - limit} remaining
+            </Button>
+          </div>
         )}
       </div>
     </PluginPage>
@@ -217,6 +237,7 @@ export default Anomalies;
 
 const getStyles = (theme: GrafanaTheme2) => ({
   grid: statGridStyle(theme),
+  more: css({ display: 'flex', justifyContent: 'center', marginTop: theme.spacing(1) }),
   controls: css({ marginBottom: theme.spacing(2) }),
   filter: css({ width: 320 }),
   muted: css({ color: theme.colors.text.secondary }),
