@@ -137,3 +137,14 @@ describe('config: output labels', () => {
     expect(problems({ ANOMALYLENS_OUTPUT_LABELS: '__x=1' })).toHaveLength(1);
   });
 });
+
+describe('docs/detector-service.md', () => {
+  it('documents every setting with its current default', () => {
+    const doc = fs.readFileSync(path.join(__dirname, '..', '..', '..', '..', 'docs', 'detector-service.md'), 'utf8');
+    for (const s of SETTINGS) {
+      const row = doc.split('\n').find((l) => l.startsWith(`| \`${s.env}\``));
+      expect(row).toBeDefined();
+      expect(row).toContain(s.default === '' ? '(unset)' : `\`${s.default}\``);
+    }
+  });
+});
