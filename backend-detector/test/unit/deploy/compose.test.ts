@@ -10,6 +10,7 @@ import { DCLinter } from 'dclint';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../../src/config/load';
 import { SETTINGS } from '../../../src/config/schema';
+import { KAFKA_USAGE } from '../../../src/simulate/kafka-cli';
 import {
   argv,
   dependenciesOf,
@@ -319,6 +320,16 @@ describe('docker-compose.yml', () => {
       // Remote-written samples arrive out of order (replays, redeliveries): the window must be set.
       expect(promConfig.storage?.tsdb?.out_of_order_time_window).toMatch(/^\d+[smhdwy]$/);
     });
+  });
+
+  it('runs the simulator with options `simulate --to kafka` documents', () => {
+    const args = argv(service('simulator').command);
+    expect(args.slice(0, 3)).toEqual(['simulate', '--to', 'kafka']);
+    const documented = new Set([...KAFKA_USAGE.matchAll(/^\s+(--[a-z-]+)/gm)].map((m) => m[1]));
+    const used = args.filter((a) => a.startsWith('--'));
+    for (const flag of used)
+      expect({ flag, documented: documented.has(flag) }).toEqual({ flag, documented: true });
+    expect(used).toContain('--loop'); // a one-off run would leave the stack without live data
   });
 
   it("points Grafana's provisioned datasource at the Prometheus service", () => {
