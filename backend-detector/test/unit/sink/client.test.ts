@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { uncompressSync } from 'snappy';
 import { NetworkError, RemoteWriteClient } from '../../../src/sink/client';
@@ -59,5 +64,63 @@ describe('RemoteWriteClient', () => {
     const client = new RemoteWriteClient({ url: r.url, timeoutMs: 2000 });
     await expect(client.write([])).rejects.toBeInstanceOf(NetworkError);
     client.close();
+  });
+});
+
+describe('RemoteWriteClient over https', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'al-rw-tls-'));
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  let server: https.Server;
+  let url = '';
+
+  beforeAll(async () => {
+    // A self-signed certificate for 127.0.0.1, made with the system's openssl.
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' }
+    );
+    server = https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, (req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(204).end());
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/write`;
+  });
+  afterAll(async () => {
+    await new Promise((r) => server.close(r));
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('trusts the configured CA bundle', async () => {
+    const client = new RemoteWriteClient({ url, timeoutMs: 2000, tlsCaFile: cert });
+    await expect(client.write([])).resolves.toMatchObject({ status: 204 });
+    client.close();
+  });
+
+  it('refuses an untrusted certificate unless verification is turned off', async () => {
+    const strict = new RemoteWriteClient({ url, timeoutMs: 2000 });
+    await expect(strict.write([])).rejects.toBeInstanceOf(NetworkError);
+    strict.close();
+    const lax = new RemoteWriteClient({ url, timeoutMs: 2000, tlsRejectUnauthorized: false });
+    await expect(lax.write([])).resolves.toMatchObject({ status: 204 });
+    lax.close();
   });
 });
