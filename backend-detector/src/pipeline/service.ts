@@ -17,7 +17,7 @@ import { RemoteWriteClient } from '../sink/client';
 import { backoffDelay, sleep } from '../sink/retry';
 import { RemoteWriteSink } from '../sink/sink';
 import { kafkaClientConfig } from './kafka';
-import { OffsetTracker, type Ticket } from './offsets';
+import { OffsetTracker, type Ticket, type TopicPartitionOffset } from './offsets';
 import { Processor, type DeadLetter, type RawMessage } from './processor';
 
 export interface ServiceDeps {
@@ -240,8 +240,9 @@ export class DetectorService {
     this.consumer.on(GROUP_JOIN, (e) => {
       // A new generation restarts each partition at its committed offset: commit what
       // is acknowledged, then forget the old generation's bookkeeping.
-      void this.commit();
+      const acknowledged = this.tracker.takeCommittable();
       this.tracker.reset();
+      void this.commit(acknowledged);
       this.lag.clear();
       this.groupJoined = true;
       this.logger.info(
@@ -288,22 +289,24 @@ export class DetectorService {
     if (this.stopping || batch.isEmpty()) return;
     if (this.firstMessage === 0) this.firstMessage = Date.now();
     this.activeBatches++;
+    const ticket = this.tracker.open(batch.topic, batch.partition, batch.lastOffset());
     try {
-      await this.processBatch(p);
+      await this.processBatch(p, ticket);
+    } catch (e) {
+      // kafkajs retries the batch from its last resolved offset; an unsealed ticket
+      // would hold back this partition's commits for good.
+      this.tracker.discard(ticket);
+      throw e;
     } finally {
       this.activeBatches--;
     }
   }
 
-  private async processBatch({
-    batch,
-    resolveOffset,
-    heartbeat,
-    isRunning,
-    isStale,
-  }: EachBatchPayload): Promise<void> {
+  private async processBatch(
+    { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload,
+    ticket: Ticket
+  ): Promise<void> {
     const format = this.formats.get(batch.topic) ?? 'auto';
-    const ticket: Ticket = this.tracker.open(batch.topic, batch.partition, batch.lastOffset());
     const deadLetters: DeadLetter[] = [];
     let last: string | undefined;
     let sinceHeartbeat = 0;
@@ -403,16 +406,16 @@ export class DetectorService {
     return true;
   }
 
-  /** Commit every offset whose points the sink acknowledged; serialized. */
-  commit(): Promise<void> {
+  /** Commit every offset whose points the sink acknowledged (or `taken` ones); serialized. */
+  commit(taken?: TopicPartitionOffset[]): Promise<void> {
     this.committing = this.committing.then(async () => {
-      const offsets = this.tracker.takeCommittable();
+      const offsets = taken ?? this.tracker.takeCommittable();
       if (offsets.length === 0) return;
       try {
         await this.consumer.commitOffsets(offsets);
         this.metrics.offsetCommits.inc({ result: 'ok' });
       } catch (e) {
-        this.tracker.restore(offsets);
+        if (!taken) this.tracker.restore(offsets);
         this.metrics.offsetCommits.inc({ result: 'error' });
         this.logger.warn({ err: e }, 'offset commit failed; will retry');
       }
