@@ -12,6 +12,7 @@ export const testIds = {
     statOpen: 'data-testid al-anomalies-stat-open',
     filter: 'data-testid al-anomalies-filter',
     openOnly: 'data-testid al-anomalies-open-only',
+    severity: 'data-testid al-anomalies-severity',
     error: 'data-testid al-anomalies-error',
     empty: 'data-testid al-anomalies-empty',
     table: 'data-testid al-anomalies-table',

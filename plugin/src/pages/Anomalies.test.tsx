@@ -87,6 +87,10 @@ describe('Anomalies page', () => {
     render(<Anomalies />);
     await screen.findAllByTestId(testIds.anomalies.row);
 
+    // web-1 peaked at 3.7 (critical), db-1 at 1.2 (minor)
+    fireEvent.click(screen.getByRole('radio', { name: 'Critical' }));
+    expect(screen.getAllByTestId(testIds.anomalies.row)).toHaveLength(1);
+    fireEvent.click(screen.getByRole('radio', { name: 'All' }));
     fireEvent.change(screen.getByTestId(testIds.anomalies.filter), { target: { value: 'host=web' } });
     expect(screen.getAllByTestId(testIds.anomalies.row)).toHaveLength(1);
     fireEvent.click(screen.getByTestId(testIds.anomalies.openOnly));

@@ -23,7 +23,7 @@ import { useAppSettings } from '../components/app/useAppSettings';
 import { usePolling } from '../components/app/usePolling';
 import { PrometheusClient } from './api/prometheus';
 import { loadAnomalyEvents } from './api/anomalies';
-import { AnomalyEvent, Severity, matchesFilter, severityOf, summarizeEvents } from './logic/events';
+import { AnomalyEvent, Severity, matchesFilter, reachesSeverity, severityOf, summarizeEvents } from './logic/events';
 import { formatDuration, formatLabels, formatScore, formatTime, seriesTitle } from './logic/format';
 import { dashboardUrl, eventOverviewUrl } from './logic/links';
 
@@ -41,6 +41,13 @@ const SEVERITY_COLOR: Record<Severity, BadgeColor> = {
   unknown: 'darkgrey',
 };
 
+type MinSeverity = Exclude<Severity, 'unknown'>;
+const SEVERITY_FLOORS: Array<{ label: string; value: MinSeverity; description: string }> = [
+  { label: 'All', value: 'minor', description: 'Every event' },
+  { label: 'Major+', value: 'major', description: 'Peak score 1.5 or more' },
+  { label: 'Critical', value: 'critical', description: 'Peak score 3 or more' },
+];
+
 const REFRESH_MS = 30_000;
 /** Rows shown at first and added per "show more": a fleet-wide incident can open hundreds. */
 const PAGE_SIZE = 25;
@@ -50,6 +57,7 @@ function Anomalies() {
   const settings = useAppSettings();
   const [rangeMs, setRangeMs] = useState(RANGES[1].value);
   const [filter, setFilter] = useState('');
+  const [minSeverity, setMinSeverity] = useState<MinSeverity>('minor');
   const [openOnly, setOpenOnly] = useState(false);
   const [limit, setLimit] = useState(PAGE_SIZE);
 
@@ -61,8 +69,11 @@ function Anomalies() {
 
   const events = result.data?.events;
   const visible = useMemo(
-    () => (events ?? []).filter((e) => (!openOnly || e.open) && matchesFilter(e.labels, filter)),
-    [events, openOnly, filter]
+    () =>
+      (events ?? []).filter(
+        (e) => (!openOnly || e.open) && reachesSeverity(e, minSeverity) && matchesFilter(e.labels, filter)
+      ),
+    [events, openOnly, minSeverity, filter]
   );
   const summary = useMemo(() => summarizeEvents(events ?? []), [events]);
   const rangeLabel = RANGES.find((r) => r.value === rangeMs)?.label ?? '';
@@ -97,6 +108,13 @@ function Anomalies() {
               value={filter}
               onChange={(e) => setFilter(e.currentTarget.value)}
               data-testid={testIds.anomalies.filter}
+            />
+            <RadioButtonGroup
+              options={SEVERITY_FLOORS}
+              value={minSeverity}
+              onChange={setMinSeverity}
+              size="sm"
+              data-testid={testIds.anomalies.severity}
             />
             <InlineField label="Open only" transparent>
               <InlineSwitch

@@ -1,4 +1,12 @@
-import { buildEvents, eventWindows, matchesFilter, peakScore, severityOf, summarizeEvents } from './events';
+import {
+  buildEvents,
+  eventWindows,
+  matchesFilter,
+  peakScore,
+  reachesSeverity,
+  severityOf,
+  summarizeEvents,
+} from './events';
 import { parseMatrix } from './prometheusResponse';
 
 const STEP = 15_000;
@@ -163,6 +171,16 @@ describe('severityOf and matchesFilter', () => {
     expect(severityOf(2.99)).toBe('major');
     expect(severityOf(3)).toBe('critical');
     expect(severityOf(null)).toBe('unknown');
+  });
+
+  it('filters by a severity floor', () => {
+    expect(reachesSeverity({ peakScore: 1.2 }, 'minor')).toBe(true);
+    expect(reachesSeverity({ peakScore: 1.2 }, 'major')).toBe(false);
+    expect(reachesSeverity({ peakScore: 1.5 }, 'major')).toBe(true);
+    expect(reachesSeverity({ peakScore: 2.9 }, 'critical')).toBe(false);
+    expect(reachesSeverity({ peakScore: 3.1 }, 'critical')).toBe(true);
+    expect(reachesSeverity({ peakScore: null }, 'minor')).toBe(true);
+    expect(reachesSeverity({ peakScore: null }, 'major')).toBe(false);
   });
 
   it('matches every term against name=value pairs, case-insensitively', () => {

@@ -182,6 +182,13 @@ export function severityOf(score: number | null): Severity {
   return score >= defaultOverlayOptions.majorScore ? 'major' : 'minor';
 }
 
+const SEVERITY_RANK: Record<Severity, number> = { unknown: 0, minor: 1, major: 2, critical: 3 };
+
+/** Whether an event's peak reaches `min` (events without a score pass only the `minor` floor). */
+export function reachesSeverity(event: Pick<AnomalyEvent, 'peakScore'>, min: Exclude<Severity, 'unknown'>): boolean {
+  return min === 'minor' || SEVERITY_RANK[severityOf(event.peakScore)] >= SEVERITY_RANK[min];
+}
+
 /** Case-insensitive filter on any label name or value ("web-1", "host=web", "cpu"). */
 export function matchesFilter(labels: Labels, filter: string): boolean {
   const needle = filter.trim().toLowerCase();
