@@ -39,7 +39,10 @@ function pinoLogCreator(logger: Logger) {
   return () =>
     ({ level, log }: LogEntry) => {
       const { message, ...rest } = log;
-      if (level === KafkaLogLevel.ERROR) logger.error(rest, message);
+      // A rebalance is routine (a member joined or left), not an error worth paging on.
+      const routine = typeof rest.error === 'string' && rest.error.includes('rebalancing');
+      if (level === KafkaLogLevel.ERROR && !routine) logger.error(rest, message);
+      else if (routine) logger.info(rest, message);
       else if (level === KafkaLogLevel.WARN) logger.warn(rest, message);
       else if (level === KafkaLogLevel.INFO) logger.info(rest, message);
       else logger.debug(rest, message);
