@@ -39,8 +39,10 @@ function pinoLogCreator(logger: Logger) {
   return () =>
     ({ level, log }: LogEntry) => {
       const { message, ...rest } = log;
-      // A rebalance is routine (a member joined or left), not an error worth paging on.
-      const routine = typeof rest.error === 'string' && rest.error.includes('rebalancing');
+      // A rebalance is routine (a member joined or left), not an error worth paging on;
+      // commits refused meanwhile are retried by the service.
+      const routine =
+        typeof rest.error === 'string' && /rebalancing|generation id is not valid/.test(rest.error);
       if (level === KafkaLogLevel.ERROR && !routine) logger.error(rest, message);
       else if (routine) logger.info(rest, message);
       else if (level === KafkaLogLevel.WARN) logger.warn(rest, message);
