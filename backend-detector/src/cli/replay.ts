@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DetectorConfig } from '../model/config';
 import { createSeriesDetector } from '../model/detector';
+import { SeriesDetector } from '../model/types';
 import { parseTimestamp, parseValue, readLines, splitCsv } from './csvLines';
 import { Progress } from './progress';
 
@@ -76,10 +77,14 @@ function parseArgs(argv: string[]): Options | string {
   return { input, output, config };
 }
 
-/** Short decimal rendering: enough digits for sweeps and overlays, no float noise. */
+/** Expected/lower/upper: 8 significant digits (plain toPrecision: fast, and any CSV reader parses it). */
 function fmt(x: number): string {
-  if (Number.isNaN(x)) return '';
-  return String(Number(x.toPrecision(8)));
+  return Number.isNaN(x) ? '' : x.toPrecision(8);
+}
+
+/** anomaly_score ∈ [0, 1] at a fixed resolution of 1e-6. */
+function fmtScore(x: number): string {
+  return x.toFixed(6);
 }
 
 /** Buffered writer on a file descriptor (synchronous writes keep memory flat). */
@@ -114,9 +119,10 @@ export async function replayFile(
   inFile: string,
   outFile: string,
   config: Partial<DetectorConfig>,
-  onRow?: (rows: number) => void
+  onRow?: (rows: number) => void,
+  makeDetector: (config: Partial<DetectorConfig>) => SeriesDetector = createSeriesDetector
 ): Promise<ReplayStats> {
-  const detector = createSeriesDetector(config);
+  const detector = makeDetector(config);
   fs.mkdirSync(path.dirname(path.resolve(outFile)), { recursive: true });
   const tmp = path.join(
     path.dirname(path.resolve(outFile)),
@@ -163,7 +169,7 @@ export async function replayFile(
       stats.rows++;
       if (r.isAnomaly) stats.anomalies++;
       out.write(
-        `${tsCell},${valCell},${fmt(r.score01)},${r.isAnomaly ? 1 : 0},${fmt(r.expected)},${fmt(r.lower)},${fmt(r.upper)}\n`
+        `${tsCell},${valCell},${fmtScore(r.score01)},${r.isAnomaly ? 1 : 0},${fmt(r.expected)},${fmt(r.lower)},${fmt(r.upper)}\n`
       );
       if (onRow !== undefined && (stats.rows & 1023) === 0) onRow(stats.rows);
     }

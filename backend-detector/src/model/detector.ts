@@ -27,6 +27,8 @@ export interface DetectorState {
   normalizer: NormalizerState;
   recentScores: number[];
   recentHead: number;
+  peak: number;
+  peakAge: number;
   tracker: EventTrackerState;
 }
 
@@ -78,6 +80,8 @@ export class StreamingDetector implements SeriesDetector {
   /** Undamped normalized scores of the last `refractory` points. */
   private readonly recentScores: Float64Array;
   private recentHead = 0;
+  private peak = 0;
+  private peakAge = 0;
 
   constructor(config: Partial<DetectorConfig> = {}, state?: DetectorState) {
     this.config = resolveDetectorConfig(config);
@@ -155,10 +159,31 @@ export class StreamingDetector implements SeriesDetector {
   /** Damp a score that does not exceed the peak of the last `refractory` scores. */
   private damp(score: number): number {
     const recent = this.recentScores;
-    let peak = 0;
-    for (let i = 0; i < recent.length; i++) if (recent[i] > peak) peak = recent[i];
+    const n = recent.length;
+    // The ring's maximum and its age are kept, so the ring is rescanned only when that
+    // maximum falls out of the window (amortized O(1) per point).
+    if (this.peakAge >= n) {
+      let peak = 0;
+      let age = 0;
+      for (let k = 1; k <= n; k++) {
+        const v = recent[(this.recentHead - k + n) % n];
+        if (v > peak) {
+          peak = v;
+          age = k - 1;
+        }
+      }
+      this.peak = peak;
+      this.peakAge = age;
+    }
+    const peak = this.peak;
     recent[this.recentHead] = score;
-    this.recentHead = (this.recentHead + 1) % recent.length;
+    this.recentHead = (this.recentHead + 1) % n;
+    if (score >= peak) {
+      this.peak = score;
+      this.peakAge = 0;
+    } else {
+      this.peakAge++;
+    }
     return score > peak ? score : score * this.config.damping;
   }
 
@@ -210,6 +235,8 @@ export class StreamingDetector implements SeriesDetector {
       normalizer: this.normalizer.snapshot(),
       recentScores: Array.from(this.recentScores),
       recentHead: this.recentHead,
+      peak: this.peak,
+      peakAge: this.peakAge,
       tracker: this.tracker.snapshot(),
     };
   }
@@ -238,6 +265,8 @@ export class StreamingDetector implements SeriesDetector {
       throw new Error('detector state: refractory mismatch');
     this.recentScores.set(s.recentScores);
     this.recentHead = s.recentHead;
+    this.peak = s.peak;
+    this.peakAge = s.peakAge;
   }
 }
 

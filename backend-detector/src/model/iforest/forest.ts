@@ -183,7 +183,12 @@ export class IsolationForest {
   /** Bytes held by the typed arrays. */
   get byteSize(): number {
     return (
-      this.child.byteLength + this.feature.byteLength + this.value.byteLength + this.nodeStart.byteLength
+      this.child.byteLength +
+      this.feature.byteLength +
+      this.value.byteLength +
+      this.low.byteLength +
+      this.high.byteLength +
+      this.nodeStart.byteLength
     );
   }
 

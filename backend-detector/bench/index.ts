@@ -1,0 +1,34 @@
+/**
+ * `npm run bench`: runs every registered benchmark in turn. Each prints its figures next
+ * to a peer or ceiling measured in the same run, with the ratio, so results stay
+ * comparable across machines. To add one, write `<name>.bench.ts` exporting a
+ * `Bench` and list it below (one line). `npm run bench -- <name>` runs only matching ones.
+ */
+import { benchEndToEnd, formatE2e } from './e2e';
+import { Bench } from './harness';
+import { iforestBench } from './iforest.bench';
+import { replayBench } from './replay.bench';
+
+const e2eBench: Bench = {
+  name: 'e2e',
+  description: 'Kafka → detector → Prometheus (needs `npm run services:up`; skips otherwise)',
+  run: async () => void process.stdout.write(formatE2e(await benchEndToEnd()) + '\n'),
+};
+
+const BENCHES: Bench[] = [iforestBench, replayBench, e2eBench];
+
+async function main(): Promise<void> {
+  const filter = process.argv.slice(2);
+  const chosen = BENCHES.filter((b) => filter.length === 0 || filter.some((f) => b.name.includes(f)));
+  if (chosen.length === 0)
+    throw new Error(`no bench matches ${filter.join(', ')}; have ${BENCHES.map((b) => b.name).join(', ')}`);
+  for (const bench of chosen) {
+    process.stdout.write(`\n== ${bench.name}: ${bench.description}\n`);
+    await bench.run();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});
