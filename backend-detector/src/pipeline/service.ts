@@ -1,6 +1,7 @@
 import {
   Kafka,
   Partitioners,
+  type Admin,
   type Consumer,
   type EachBatchPayload,
   type IHeaders,
@@ -42,6 +43,8 @@ export const DLQ_HEADERS = {
 
 /** How long an idle sink goes between reachability probes (an empty WriteRequest). */
 const PROBE_INTERVAL_MS = 10_000;
+/** How often consumer lag is re-read from the brokers. */
+const LAG_REFRESH_MS = 5_000;
 /** Heartbeat to the group at least this often while a batch waits on the sink. */
 const HEARTBEAT_EVERY_MESSAGES = 256;
 
@@ -56,6 +59,11 @@ export class DetectorService {
   private readonly kafka: Kafka;
   private readonly consumer: Consumer;
   private readonly producer: Producer;
+  private readonly admin: Admin;
+  /** Partitions this member owns (from the last join). */
+  private assignment: Record<string, number[]> = {};
+  /** Next offset to process per `topic/partition`, as far as this member has got. */
+  private readonly positions = new Map<string, bigint>();
   private readonly client: RemoteWriteClient;
   private readonly sink: RemoteWriteSink;
   private readonly processor: Processor;
@@ -99,6 +107,7 @@ export class DetectorService {
       // Bounds how long an idle fetch blocks a graceful shutdown.
       maxWaitTimeInMs: 1000,
     });
+    this.admin = this.kafka.admin();
     this.producer = this.kafka.producer({
       allowAutoTopicCreation: true,
       createPartitioner: Partitioners.DefaultPartitioner,
@@ -244,6 +253,9 @@ export class DetectorService {
       this.tracker.reset();
       void this.commit(acknowledged);
       this.lag.clear();
+      this.positions.clear();
+      this.metrics.consumerLag.reset();
+      this.assignment = e.payload.memberAssignment;
       this.groupJoined = true;
       this.logger.info(
         { memberId: e.payload.memberId, assignment: e.payload.memberAssignment },
@@ -260,6 +272,7 @@ export class DetectorService {
     this.consumer.on(DISCONNECT, () => (this.groupJoined = false));
 
     await this.producer.connect();
+    await this.admin.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({
       topics: c.inputTopics.map((t) => t.topic),
@@ -273,6 +286,7 @@ export class DetectorService {
     });
     this.timers.push(setInterval(() => void this.commit(), c.commitIntervalMs));
     this.timers.push(setInterval(() => void this.probeIfIdle(), PROBE_INTERVAL_MS));
+    this.timers.push(setInterval(() => void this.refreshLag(), LAG_REFRESH_MS));
     this.timers.push(
       setInterval(() => {
         const evicted = this.processor.evictIdle(c.seriesIdleTimeoutS * 1000);
@@ -344,13 +358,45 @@ export class DetectorService {
     if (deadLetters.length > 0 && !(await this.deadLetter(deadLetters, heartbeat))) return;
     ticket.seal(last);
     resolveOffset(last);
-    const lag = Math.max(0, Number(BigInt(batch.highWatermark) - 1n - BigInt(last)));
-    this.lag.set(`${batch.topic}/${batch.partition}`, {
-      topic: batch.topic,
-      partition: batch.partition,
-      lag,
-    });
-    this.metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, lag);
+    const next = BigInt(last) + 1n;
+    this.positions.set(`${batch.topic}/${batch.partition}`, next);
+    this.setLag(batch.topic, batch.partition, BigInt(batch.highWatermark) - next);
+  }
+
+  private setLag(topic: string, partition: number, lag: bigint): void {
+    const n = Math.max(0, Number(lag));
+    this.lag.set(`${topic}/${partition}`, { topic, partition, lag: n });
+    this.metrics.consumerLag.set({ topic, partition: String(partition) }, n);
+  }
+
+  /**
+   * Lag from the brokers' high watermarks, so it keeps growing while consumption is paused
+   * or stuck (batches alone would freeze it at its last value). Partitions not processed
+   * yet since the last join are measured from the group's committed offset.
+   */
+  private async refreshLag(): Promise<void> {
+    if (!this.groupJoined || this.stopping) return;
+    try {
+      const topics = Object.keys(this.assignment);
+      if (topics.length === 0) return;
+      const committed = await this.admin.fetchOffsets({ groupId: this.config.kafkaGroupId, topics });
+      for (const { topic, partitions } of committed) {
+        const owned = new Set(this.assignment[topic] ?? []);
+        const highs = await this.admin.fetchTopicOffsets(topic);
+        for (const h of highs) {
+          if (!owned.has(h.partition)) continue;
+          const commit = partitions.find((p) => p.partition === h.partition)?.offset;
+          // Nothing committed yet: the group starts at the log start (or end) offset.
+          const start = this.config.fromBeginning ? BigInt(h.low) : undefined;
+          const position =
+            this.positions.get(`${topic}/${h.partition}`) ??
+            (commit && commit !== '-1' ? BigInt(commit) : start);
+          if (position !== undefined) this.setLag(topic, h.partition, BigInt(h.high) - position);
+        }
+      }
+    } catch (e) {
+      this.logger.debug({ err: e }, 'consumer lag refresh failed');
+    }
   }
 
   /** Backpressure: hold the batch (heartbeating) until the sink has room again. */
@@ -459,6 +505,7 @@ export class DetectorService {
     try {
       await this.consumer.disconnect();
       await this.producer.disconnect();
+      await this.admin.disconnect();
     } catch (e) {
       this.logger.warn({ err: e }, 'error while leaving the consumer group');
     }

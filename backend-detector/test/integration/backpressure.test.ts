@@ -112,6 +112,13 @@ describe('backpressure and commit-after-acknowledgement (real Kafka + Prometheus
     expect(first.readiness().ready).toBe(false);
     expect(proxy.refused()).toBeGreaterThan(1);
     expect(await committed(group, topic)).toBe(0);
+    // Lag comes from the brokers, so it shows the backlog even though no batch completes.
+    await waitFor(
+      'lag to show the backlog',
+      () => (first.status().consumerLag.total > total / 2 ? true : undefined),
+      15_000,
+      200
+    );
     await new Promise((r) => setTimeout(r, 1000));
     expect(first.pointsScored).toBe(scoredWhileDown);
 
@@ -126,6 +133,12 @@ describe('backpressure and commit-after-acknowledgement (real Kafka + Prometheus
     expect(await promSum(`count_over_time(anomalylens_observed{run="${run}"}[3h])`)).toBe(total);
     expect(await promSum(`count_over_time(anomalylens_score{run="${run}"}[3h])`)).toBe(total);
     expect(first.readiness().ready).toBe(true);
+    await waitFor(
+      'lag back to zero',
+      () => (first.status().consumerLag.total === 0 ? true : undefined),
+      15_000,
+      200
+    );
 
     // A restart with the same group reads nothing again: the commits stuck.
     await first.stop();
