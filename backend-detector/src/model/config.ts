@@ -47,7 +47,7 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   // from the usual time-of-day and time-of-week profile.
   features: ['value', 'daily', 'weekly'],
   window: 32,
-  scoreHistory: 4096,
+  scoreHistory: 6144,
   tailProbability: 0.007,
   scoreWarmup: 64,
   refractory: 64,

@@ -50,14 +50,15 @@ const MAD_TO_SD = 1.2533;
  * Causal (a point's verdict uses only earlier points and itself) and deterministic.
  *
  * Memory per series with the defaults (64 trees, ψ 128, 3 features, history 1024, score
- * history 4096), independent of how long the series runs:
+ * history 6144), independent of how long the series runs:
  *   forest            ≤ 64 × 255 nodes × 18 B = 294 kB; typically 50–80 kB (the height
  *                     limit stops growth early)
  *   feature history   1024 × 3 × 8 B = 24.6 kB
- *   score history     4096 × 8 B = 32.8 kB
+ *   score history     6144 × 8 B = 49.2 kB
  *   window, profiles, refractory ring   ≈ 4 kB
- * ≈ 115 kB typical, ≤ 360 kB worst case. Refits use transient buffers (~40 kB) that are
- * released afterwards. A JSON snapshot is ~1.4× the retained bytes (base64 payloads).
+ * ≈ 130 kB typical, ≤ 375 kB worst case. Refits and score calibration work in scratch
+ * buffers shared by all series in the process (~350 kB once). A JSON snapshot is about
+ * 1.4× the retained bytes (base64 payloads).
  */
 export class StreamingDetector implements SeriesDetector {
   readonly config: DetectorConfig;

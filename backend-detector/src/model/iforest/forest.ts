@@ -250,6 +250,15 @@ export class IsolationForest {
 }
 
 /** Grows trees into shared, pre-sized node arrays; scratch buffers are reused across trees. */
+const scratch = {
+  child: new Int32Array(0),
+  feature: new Uint16Array(0),
+  value: new Float32Array(0),
+  low: new Float32Array(0),
+  high: new Float32Array(0),
+  order: new Int32Array(0),
+};
+
 class TreeBuilder {
   readonly child: Int32Array;
   readonly feature: Uint16Array;
@@ -270,13 +279,23 @@ class TreeBuilder {
     trees: number,
     private readonly rng: Prng
   ) {
+    // Fits are synchronous, so one set of growth buffers serves every forest in the
+    // process; a fit copies out only the nodes it used. Streaming detectors refit often.
     const maxNodes = trees * (2 * psi - 1);
-    this.child = new Int32Array(maxNodes);
-    this.feature = new Uint16Array(maxNodes);
-    this.value = new Float32Array(maxNodes);
-    this.low = new Float32Array(maxNodes);
-    this.high = new Float32Array(maxNodes);
-    this.order = new Int32Array(n);
+    if (scratch.child.length < maxNodes) {
+      scratch.child = new Int32Array(maxNodes);
+      scratch.feature = new Uint16Array(maxNodes);
+      scratch.value = new Float32Array(maxNodes);
+      scratch.low = new Float32Array(maxNodes);
+      scratch.high = new Float32Array(maxNodes);
+    }
+    if (scratch.order.length < n) scratch.order = new Int32Array(n);
+    this.child = scratch.child;
+    this.feature = scratch.feature;
+    this.value = scratch.value;
+    this.low = scratch.low;
+    this.high = scratch.high;
+    this.order = scratch.order;
     for (let i = 0; i < n; i++) this.order[i] = i;
     this.sample = new Int32Array(psi);
     this.heightLimit = Math.ceil(Math.log2(Math.max(psi, 2)));
