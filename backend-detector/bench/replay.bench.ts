@@ -37,6 +37,7 @@ function writeSeries(file: string): void {
 interface ChildResult {
   rows: number;
   ms: number;
+  cpuMs: number;
   maxRssKB: number;
 }
 
@@ -58,29 +59,26 @@ export const replayBench: Bench = {
       const ceiling = child('ceiling', input, path.join(dir, 'ceiling.csv'));
       const replay = child('replay', input, path.join(dir, 'replay.csv'));
       const rate = (r: ChildResult) => r.rows / (r.ms / 1000);
+      // Points per CPU-second is reported too: on a shared machine wall time also counts
+      // the time other processes held the cores.
+      const cpuRate = (r: ChildResult) => r.rows / (r.cpuMs / 1000);
+      const row = (name: string, r: ChildResult) => [
+        name,
+        r.rows,
+        fmt(r.ms / 1000, 2),
+        Math.round(rate(r)),
+        Math.round(cpuRate(r)),
+        fmt(r.maxRssKB / 1024, 1),
+      ];
       table(
-        ['run', 'rows', 'seconds', 'points/s', 'peak RSS MB'],
-        [
-          [
-            'replay (scoring)',
-            replay.rows,
-            fmt(replay.ms / 1000, 2),
-            Math.round(rate(replay)),
-            fmt(replay.maxRssKB / 1024, 1),
-          ],
-          [
-            'ceiling (parse+write only)',
-            ceiling.rows,
-            fmt(ceiling.ms / 1000, 2),
-            Math.round(rate(ceiling)),
-            fmt(ceiling.maxRssKB / 1024, 1),
-          ],
-        ]
+        ['run', 'rows', 'seconds', 'points/s', 'points/CPU-s', 'peak RSS MB'],
+        [row('replay (scoring)', replay), row('ceiling (parse+write only)', ceiling)]
       );
-      const ratio = rate(replay) / rate(ceiling);
+      const wallRatio = rate(replay) / rate(ceiling);
+      const cpuRatio = cpuRate(replay) / cpuRate(ceiling);
+      const verdict = rate(replay) >= 100_000 ? 'meets' : 'BELOW';
       process.stdout.write(
-        `replay runs at ${fmt(ratio * 100, 1)} % of the I/O ceiling; ` +
-          `${rate(replay) >= 100_000 ? 'meets' : 'BELOW'} the 100k points/s target\n`
+        `replay/ceiling ${fmt(wallRatio, 3)} (wall), ${fmt(cpuRatio, 3)} (CPU); ${verdict} 100k points/s (wall)\n`
       );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 /**
  * Child process of the replay bench, so each measurement has its own peak RSS.
  * usage: node replayChild.js <replay|ceiling> <input.csv> <output.csv>
- * Prints one JSON line: { rows, ms, maxRssKB }.
+ * Prints one JSON line: { rows, ms, cpuMs, maxRssKB } (cpuMs = user + system CPU time).
  */
 import { replayFile } from '../src/cli/replay';
 import { DetectorOutput, SeriesDetector } from '../src/model/types';
@@ -29,11 +29,13 @@ function passthrough(): SeriesDetector {
 async function main(): Promise<void> {
   const [mode, input, output] = process.argv.slice(2);
   const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   const stats = await replayFile(input, output, {}, undefined, mode === 'ceiling' ? passthrough : undefined);
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  process.stdout.write(
-    JSON.stringify({ rows: stats.rows, ms, maxRssKB: process.resourceUsage().maxRSS }) + '\n'
-  );
+  const cpu = process.cpuUsage(c0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  const maxRssKB = process.resourceUsage().maxRSS;
+  process.stdout.write(JSON.stringify({ rows: stats.rows, ms, cpuMs, maxRssKB }) + '\n');
 }
 
 main().catch((err) => {
