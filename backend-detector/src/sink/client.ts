@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { compressSync } from 'snappy';
-import { encodeWriteRequest, type TimeSeries } from './proto';
+import { encodeWriteRequest } from './encode';
+import type { TimeSeries } from './proto';
 
 export interface RemoteWriteClientOptions {
   url: string;
@@ -68,7 +69,7 @@ export class RemoteWriteClient {
 
   /** Encode and send; resolves with the status, rejects with NetworkError. */
   write(timeseries: TimeSeries[]): Promise<WriteResponse> {
-    return this.post(compressSync(Buffer.from(encodeWriteRequest(timeseries))));
+    return this.post(compressSync(encodeWriteRequest(timeseries)));
   }
 
   post(body: Buffer): Promise<WriteResponse> {

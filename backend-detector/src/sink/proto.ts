@@ -42,7 +42,8 @@ export interface TimeSeries {
   samples: Sample[];
 }
 
-export function encodeWriteRequest(timeseries: TimeSeries[]): Uint8Array {
+/** protobufjs's encoding: the reference the hot-path encoder (encode.ts) is checked against. */
+export function encodeWithProtobufjs(timeseries: TimeSeries[]): Uint8Array {
   return WriteRequest.encode({ timeseries }).finish();
 }
 

@@ -232,8 +232,9 @@ function group(batch: Entry[]): TimeSeries[] {
   const bySeries = new Map<Label[], Sample[]>();
   for (const e of batch) {
     const samples = bySeries.get(e.labels);
-    if (samples) samples.push({ value: e.value, timestamp: e.timestamp });
-    else bySeries.set(e.labels, [{ value: e.value, timestamp: e.timestamp }]);
+    // An entry is a Sample (value, timestamp) already: no copy per sample.
+    if (samples) samples.push(e);
+    else bySeries.set(e.labels, [e]);
   }
   const out: TimeSeries[] = [];
   for (const [labels, samples] of bySeries) out.push({ labels, samples });
