@@ -11,71 +11,29 @@
  * recurs (the edges of a square wave, a nightly batch job) has an honest, unremarkable
  * tail probability, so regular behaviour stays quiet however peculiar it looks locally.
  *
- * The quantiles and β are re-estimated every 128 points from a copy of the history by
- * multi-target selection (amortized cost ≈ history·log(20)/128 per point); below u the tail probability is
- * interpolated in a 20-quantile table, so the calibration is a few numbers that
- * snapshots carry exactly. Memory: history × 8 bytes (the sort scratch is shared).
+ * The quantiles and β are re-estimated every 128 points from a sorted copy of the history
+ * that is kept up to date by merging: the 128 new scores are sorted and merged in, the
+ * scores that left the window are dropped, O(history) simple steps instead of a sort.
+ * Below u the tail probability is interpolated in a 20-quantile table. Scores are kept as
+ * float32 (ample for values in (0, 1]). Memory: 2 × history × 4 bytes.
  */
 export interface NormalizerState {
-  /** Raw scores, oldest slot first as stored (little-endian float64, base64). */
+  /** Raw scores in ring order as stored (little-endian float32, base64). */
   history: string;
   historyHead: number;
   historyCount: number;
   sinceCalibration: number;
+  /** Scores that left the window since the last calibration. */
+  evicted: number[];
   /** Quantile table (levels 0, 0.05, …, 0.95) and exponential tail; null while warming up. */
   calibration: { quantiles: number[]; beta: number } | null;
 }
 
 const LEVELS = 20;
 
-const targets = new Int32Array(LEVELS);
-
-/**
- * Rearrange a[lo..hi] so that a[targets[t]] holds the value a full sort would put there,
- * for t in [tlo, thi] (targets ascending). Three-way partitioning copes with long runs of
- * equal scores; the pivot is a deterministic median of three.
- */
-function multiSelect(a: Float64Array, lo: number, hi: number, tlo: number, thi: number): void {
-  while (tlo <= thi && lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const x = a[lo];
-    const y = a[mid];
-    const z = a[hi];
-    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
-    let lt = lo;
-    let gt = hi;
-    let i = lo;
-    while (i <= gt) {
-      const v = a[i];
-      if (v < pivot) {
-        a[i++] = a[lt];
-        a[lt++] = v;
-      } else if (v > pivot) {
-        a[i] = a[gt];
-        a[gt--] = v;
-      } else {
-        i++;
-      }
-    }
-    // a[lo..lt-1] < pivot, a[lt..gt] = pivot, a[gt+1..hi] > pivot
-    let leftEnd = tlo;
-    while (leftEnd <= thi && targets[leftEnd] < lt) leftEnd++;
-    let rightStart = leftEnd;
-    while (rightStart <= thi && targets[rightStart] <= gt) rightStart++;
-    if (leftEnd - tlo < thi - rightStart + 1) {
-      multiSelect(a, lo, lt - 1, tlo, leftEnd - 1);
-      lo = gt + 1;
-      tlo = rightStart;
-    } else {
-      multiSelect(a, gt + 1, hi, rightStart, thi);
-      hi = lt - 1;
-      thi = leftEnd - 1;
-    }
-  }
-}
-
-/** Sorting scratch shared by all normalizers (calibration is synchronous), so it costs nothing per series. */
-let sortScratch = new Float64Array(0);
+/** Merge scratch shared by all normalizers (calibration is synchronous): nothing per series. */
+let mergeScratch = new Float32Array(0);
+let addScratch = new Float32Array(0);
 
 /** Re-estimate u and β this often (points). */
 const RECALIBRATE_EVERY = 128;
@@ -83,11 +41,16 @@ const RECALIBRATE_EVERY = 128;
 const MIN_EXCESS = 0.002;
 
 export class ScoreNormalizer {
-  private readonly history: Float64Array;
+  private readonly history: Float32Array;
   private historyCount = 0;
   private historyHead = 0;
   private sinceCalibration = 0;
-  /** Calibration (derived from the history, rebuilt on restore). */
+  /** The history as of the last calibration, sorted ascending (sortedCount values). */
+  private readonly sorted: Float32Array;
+  private sortedCount = 0;
+  /** Scores overwritten in the ring since the last calibration (still in `sorted`). */
+  private readonly evicted: Float32Array;
+  private evictedCount = 0;
   private calibrated = false;
   /** Values at quantile levels i/LEVELS, i = 0..LEVELS−1; the last one is u. */
   private readonly quantiles = new Float64Array(LEVELS);
@@ -101,7 +64,15 @@ export class ScoreNormalizer {
     tailProbability: number,
     private readonly warmup: number
   ) {
-    this.history = new Float64Array(historySize);
+    // A score that arrives and leaves between two calibrations would break the merge.
+    if (historySize < 2 * Math.max(RECALIBRATE_EVERY, warmup)) {
+      throw new Error(
+        `detector config: 'scoreHistory' must be at least ${2 * Math.max(RECALIBRATE_EVERY, warmup)}`
+      );
+    }
+    this.history = new Float32Array(historySize);
+    this.sorted = new Float32Array(historySize);
+    this.evicted = new Float32Array(Math.max(RECALIBRATE_EVERY, warmup));
     this.logEpsilon = Math.log(tailProbability);
   }
 
@@ -138,54 +109,103 @@ export class ScoreNormalizer {
   }
 
   private push(raw: number): void {
-    this.history[this.historyHead] = raw;
-    this.historyHead = (this.historyHead + 1) % this.history.length;
-    if (this.historyCount < this.history.length) this.historyCount++;
+    const h = this.history;
+    if (this.historyCount === h.length) this.evicted[this.evictedCount++] = h[this.historyHead];
+    else this.historyCount++;
+    h[this.historyHead] = raw;
+    this.historyHead = (this.historyHead + 1) % h.length;
+  }
+
+  /** Copy the last `count` pushes (ring order) into out[0..count). */
+  private recent(count: number, out: Float32Array): void {
+    const h = this.history;
+    for (let k = 0; k < count; k++) out[k] = h[(this.historyHead - count + k + 2 * h.length) % h.length];
+  }
+
+  /** sorted := (sorted − evicted) ∪ the scores pushed since the last calibration. */
+  private mergeRecent(): void {
+    const added = this.sinceCalibration;
+    if (addScratch.length < added) addScratch = new Float32Array(Math.max(added, RECALIBRATE_EVERY));
+    const add = addScratch.subarray(0, added);
+    this.recent(added, add);
+    add.sort();
+    const ev = this.evicted.subarray(0, this.evictedCount);
+    ev.sort();
+    const n = this.sortedCount - this.evictedCount + added;
+    if (mergeScratch.length < n) mergeScratch = new Float32Array(this.history.length);
+    const out = mergeScratch;
+    const old = this.sorted;
+    let i = 0;
+    let j = 0;
+    let a = 0;
+    let k = 0;
+    while (i < this.sortedCount) {
+      const v = old[i];
+      if (j < ev.length && v === ev[j]) {
+        i++;
+        j++;
+        continue;
+      }
+      while (a < added && add[a] < v) out[k++] = add[a++];
+      out[k++] = v;
+      i++;
+    }
+    while (a < added) out[k++] = add[a++];
+    this.sorted.set(out.subarray(0, k));
+    this.sortedCount = k;
+    this.evictedCount = 0;
+    this.sinceCalibration = 0;
   }
 
   private calibrate(): void {
-    const n = this.historyCount;
-    if (sortScratch.length < n) sortScratch = new Float64Array(n);
-    const s = sortScratch.subarray(0, n);
-    s.set(this.history.subarray(0, n));
-    // Only LEVELS order statistics are needed: a multi-target quickselect finds them
-    // exactly at a fraction of a full sort's cost.
-    for (let i = 0; i < LEVELS; i++) targets[i] = Math.floor((i / LEVELS) * (n - 1));
-    multiSelect(s, 0, n - 1, 0, LEVELS - 1);
-    for (let i = 0; i < LEVELS; i++) this.quantiles[i] = s[targets[i]];
+    this.mergeRecent();
+    const s = this.sorted;
+    const n = this.sortedCount;
+    for (let i = 0; i < LEVELS; i++) this.quantiles[i] = s[Math.floor((i / LEVELS) * (n - 1))];
     this.u = this.quantiles[LEVELS - 1];
     let excess = 0;
     let k = 0;
-    for (let i = 0; i < n; i++) {
-      if (s[i] > this.u) {
-        excess += s[i] - this.u;
-        k++;
-      }
-    }
+    for (let i = n - 1; i >= 0 && s[i] > this.u; i--, k++) excess += s[i] - this.u;
     this.beta = Math.max(k > 0 ? excess / k : 0, MIN_EXCESS);
     this.calibrated = true;
-    this.sinceCalibration = 0;
   }
 
   snapshot(): NormalizerState {
     return {
-      history: Buffer.from(this.history.buffer, 0, this.historyCount * 8).toString('base64'),
+      history: Buffer.from(this.history.buffer, 0, this.historyCount * 4).toString('base64'),
       historyHead: this.historyHead,
       historyCount: this.historyCount,
       sinceCalibration: this.sinceCalibration,
+      evicted: Array.from(this.evicted.subarray(0, this.evictedCount)),
       calibration: this.calibrated ? { quantiles: Array.from(this.quantiles), beta: this.beta } : null,
     };
   }
 
   restore(st: NormalizerState): void {
     const raw = Buffer.from(st.history, 'base64');
-    if (st.historyCount > this.history.length || raw.length !== st.historyCount * 8) {
+    const h = this.history;
+    if (
+      st.historyCount > h.length ||
+      raw.length !== st.historyCount * 4 ||
+      st.evicted.length > this.evicted.length ||
+      st.sinceCalibration > st.historyCount
+    ) {
       throw new Error('normalizer state does not fit the configured sizes');
     }
-    new Uint8Array(this.history.buffer).set(raw);
+    new Uint8Array(h.buffer).set(raw);
     this.historyHead = st.historyHead;
     this.historyCount = st.historyCount;
     this.sinceCalibration = st.sinceCalibration;
+    this.evicted.set(st.evicted);
+    this.evictedCount = st.evicted.length;
+    // Rebuild the sorted calibration set: the window minus the scores pushed since the
+    // last calibration, plus those that have left it since.
+    const kept = this.historyCount - this.sinceCalibration;
+    const firstKept = this.historyCount < h.length ? 0 : this.historyHead;
+    for (let k = 0; k < kept; k++) this.sorted[k] = h[(firstKept + k) % h.length];
+    this.sorted.set(this.evicted.subarray(0, this.evictedCount), kept);
+    this.sortedCount = kept + this.evictedCount;
+    this.sorted.subarray(0, this.sortedCount).sort();
     this.calibrated = st.calibration !== null;
     if (st.calibration) {
       if (st.calibration.quantiles.length !== LEVELS) throw new Error('normalizer state: bad quantile table');
