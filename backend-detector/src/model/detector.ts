@@ -54,7 +54,7 @@ const MAD_TO_SD = 1.2533;
  *   forest            ≤ 64 × 255 nodes × 18 B = 294 kB; typically 50–80 kB (the height
  *                     limit stops growth early)
  *   feature history   1024 × 3 × 8 B = 24.6 kB
- *   score history     6144 × 8 B = 49.2 kB
+ *   score history     6144 × 4 B, ring + sorted copy = 49.2 kB
  *   window, profiles, refractory ring   ≈ 4 kB
  * ≈ 130 kB typical, ≤ 375 kB worst case. Refits and score calibration work in scratch
  * buffers shared by all series in the process (~350 kB once). A JSON snapshot is about
