@@ -10,6 +10,7 @@ import {
 import type { Logger } from 'pino';
 import type { DetectorConfig } from '../config/load';
 import { DetectorMetrics } from '../health/metrics';
+import { LogLimiter } from '../health/log-limiter';
 import { HealthServer } from '../health/server';
 import { buildStatus, RateWindow, type PartitionLag, type StreamStatus } from '../health/status';
 import type { InputFormat } from '../ingest/types';
@@ -70,6 +71,7 @@ export class DetectorService {
   private readonly tracker = new OffsetTracker();
   private readonly http: HealthServer;
   private readonly formats: Map<string, InputFormat>;
+  private readonly logLimiter = new LogLimiter();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly lag = new Map<string, PartitionLag>();
   private readonly dlqByReason: Record<string, number> = {};
@@ -171,7 +173,15 @@ export class DetectorService {
           m.anomalies.inc();
           this.anomalyRate.add();
         },
-        pointDropped: (reason) => m.pointsDropped.inc({ reason }),
+        pointDropped: (reason, point) => {
+          m.pointsDropped.inc({ reason });
+          if (reason === 'series_limit' && this.logLimiter.allow('series_limit').log) {
+            this.logger.warn(
+              { maxSeries: config.maxSeries, metric: point?.metric, labels: point?.labels },
+              'series cap reached: points of new series are dropped (raise ANOMALYLENS_MAX_SERIES or lower ANOMALYLENS_SERIES_IDLE_TIMEOUT_S)'
+            );
+          }
+        },
         detectorFailed: (key, err) =>
           this.logger.error(
             { err, series: key.replace(/[\u0000\u0001]/g, ' ') },
@@ -444,10 +454,19 @@ export class DetectorService {
     for (const { message: m, reason, detail } of letters) {
       this.metrics.messagesInvalid.inc({ topic: m.topic, reason });
       this.dlqByReason[reason] = (this.dlqByReason[reason] ?? 0) + 1;
-      this.logger.warn(
-        { topic: m.topic, partition: m.partition, offset: m.offset, reason },
-        `dead-lettered: ${detail}`
-      );
+      const { log, suppressed } = this.logLimiter.allow(`dlq:${reason}`);
+      if (log) {
+        this.logger.warn(
+          {
+            topic: m.topic,
+            partition: m.partition,
+            offset: m.offset,
+            reason,
+            ...(suppressed ? { suppressed } : {}),
+          },
+          `dead-lettered: ${detail}`
+        );
+      }
     }
     return true;
   }
