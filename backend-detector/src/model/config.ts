@@ -50,8 +50,8 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   scoreHistory: 6144,
   tailProbability: 0.007,
   scoreWarmup: 64,
-  refractory: 64,
-  damping: 0.2,
+  refractory: 96,
+  damping: 0.1,
   holdUndamped: false,
   seed: 1,
   // Repeated surprises are damped, so an event closes at the first point that brings no
