@@ -91,6 +91,8 @@ interface Run {
   fitMs: number;
   scoreMs: number;
   auc: number;
+  /** AUC of the range-aware scoring the streaming detector uses (ours only). */
+  aucRangeAware?: number;
 }
 
 function runOurs(ds: DataSet, seed: number): Run {
@@ -100,7 +102,14 @@ function runOurs(ds: DataSet, seed: number): Run {
   const score = timeMs(() => {
     for (let i = 0; i < n; i++) scores[i] = fit.result.score(ds.rows, i * ds.dim);
   });
-  return { fitMs: fit.ms, scoreMs: score.ms, auc: auc(scores, ds.labels) };
+  const rangeAware = new Float64Array(n);
+  for (let i = 0; i < n; i++) rangeAware[i] = fit.result.scoreRangeAware(ds.rows, i * ds.dim);
+  return {
+    fitMs: fit.ms,
+    scoreMs: score.ms,
+    auc: auc(scores, ds.labels),
+    aucRangeAware: auc(rangeAware, ds.labels),
+  };
 }
 
 function runPeer(ds: DataSet): Run {
@@ -120,7 +129,12 @@ const REPS = 5;
 
 function mean(runs: Run[]): Run {
   const avg = (f: (r: Run) => number) => runs.reduce((s, r) => s + f(r), 0) / runs.length;
-  return { fitMs: avg((r) => r.fitMs), scoreMs: avg((r) => r.scoreMs), auc: avg((r) => r.auc) };
+  return {
+    fitMs: avg((r) => r.fitMs),
+    scoreMs: avg((r) => r.scoreMs),
+    auc: avg((r) => r.auc),
+    aucRangeAware: avg((r) => r.aucRangeAware ?? NaN),
+  };
 }
 
 export const iforestBench: Bench = {
@@ -140,6 +154,7 @@ export const iforestBench: Bench = {
       rows.push([
         ds.name,
         fmt(ours.auc),
+        fmt(ours.aucRangeAware ?? NaN),
         fmt(peer.auc),
         fmt(ours.fitMs, 1),
         fmt(ours.scoreMs, 1),
@@ -153,6 +168,7 @@ export const iforestBench: Bench = {
       [
         'data set',
         'AUC ours',
+        'ours range-aware',
         'AUC peer',
         'fit ms',
         'score ms',
@@ -163,6 +179,10 @@ export const iforestBench: Bench = {
       ],
       rows
     );
-    process.stdout.write(allOk ? 'target met on every set\n' : 'target NOT met on every set\n');
+    process.stdout.write(
+      '"AUC ours" is the paper-exact score (the target compares it); "range-aware" is the\n' +
+        'scoring the streaming detector uses (see docs/detector.md).\n' +
+        (allOk ? 'target met on every set\n' : 'target NOT met on every set\n')
+    );
   },
 };
