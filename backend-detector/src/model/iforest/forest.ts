@@ -250,6 +250,8 @@ export class IsolationForest {
 }
 
 /** Grows trees into shared, pre-sized node arrays; scratch buffers are reused across trees. */
+let cTable = new Float64Array(0);
+
 const scratch = {
   child: new Int32Array(0),
   feature: new Uint16Array(0),
@@ -270,6 +272,8 @@ class TreeBuilder {
   private readonly sample: Int32Array;
   private readonly heightLimit: number;
   private readonly candidates: Int32Array;
+  /** c(size) for every size an external node can hold (≤ ψ). */
+  private readonly cOf: Float64Array;
 
   constructor(
     private readonly data: Float64Array,
@@ -300,6 +304,11 @@ class TreeBuilder {
     this.sample = new Int32Array(psi);
     this.heightLimit = Math.ceil(Math.log2(Math.max(psi, 2)));
     this.candidates = new Int32Array(dim);
+    if (cTable.length <= psi) {
+      cTable = new Float64Array(psi + 1);
+      for (let i = 0; i <= psi; i++) cTable[i] = averagePathLength(i);
+    }
+    this.cOf = cTable;
   }
 
   buildTree(): number {
@@ -320,7 +329,7 @@ class TreeBuilder {
   private leaf(node: number, size: number, depth: number): void {
     this.child[node] = LEAF;
     this.feature[node] = 0;
-    this.value[node] = depth + averagePathLength(size);
+    this.value[node] = depth + this.cOf[size];
   }
 
   private grow(node: number, from: number, to: number, depth: number): void {
