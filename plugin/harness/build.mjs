@@ -18,7 +18,7 @@ export async function buildHarness({ quiet = false } = {}) {
     platform: 'browser',
     format: 'iife',
     target: 'chrome120',
-    minify: true,
+    minify: process.env.HARNESS_MINIFY !== '0',
     sourcemap: false,
     jsx: 'automatic',
     define: { 'process.env.NODE_ENV': '"production"', global: 'window' },

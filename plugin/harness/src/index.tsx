@@ -3,7 +3,7 @@ import { flushSync } from 'react-dom';
 import { createRoot, Root } from 'react-dom/client';
 import { createTheme } from '@grafana/data';
 import { GlobalStyles, ThemeContext } from '@grafana/ui';
-import { getPage, pageNames } from './registry';
+import { getPage, pageNames, stashed } from './registry';
 // Each page registers itself; add new harness pages here.
 import './pages/overlayPanel';
 import './pages/appPages';
@@ -17,6 +17,8 @@ interface HarnessApi {
   render: (name: string, payload: unknown, theme?: 'dark' | 'light') => Promise<number>;
   /** A Grafana palette color (e.g. "red") resolved by the theme, as the panel draws it. */
   color: (name: string, theme?: 'dark' | 'light') => string;
+  /** Keeps a large value in the page so repeated renders need not ship it again. */
+  stash: (key: string, value: unknown) => void;
 }
 
 declare global {
@@ -34,6 +36,10 @@ function nextFrame(): Promise<void> {
 
 window.harness = {
   pages: pageNames,
+  stash: (key, value) => {
+    // Large values travel faster as one JSON string than as a structured evaluate() argument.
+    stashed.set(key, typeof value === 'string' ? JSON.parse(value) : value);
+  },
   color: (name, mode = 'dark') => createTheme({ colors: { mode } }).visualization.getColorByName(name),
   render: async (name, payload, mode = 'dark') => {
     const page = getPage(name);
@@ -43,6 +49,7 @@ window.harness = {
     }
     const theme = createTheme({ colors: { mode } });
     document.body.style.background = theme.colors.background.canvas;
+    const props = page.prepare ? page.prepare(payload) : payload;
     const container = document.getElementById('root')!;
     root?.unmount();
     root = createRoot(container);
@@ -52,7 +59,7 @@ window.harness = {
         <ThemeContext.Provider value={theme}>
           <GlobalStyles />
           <div className="harness-page" style={{ padding: 16, background: theme.colors.background.canvas }}>
-            {page.render(payload)}
+            {page.render(props)}
           </div>
         </ThemeContext.Provider>
       )

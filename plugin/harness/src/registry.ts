@@ -7,6 +7,8 @@ import type React from 'react';
  */
 export interface HarnessPage {
   setup?: (payload: unknown) => void | Promise<void>;
+  /** Turns the payload into render props before the render is timed (e.g. building frames). */
+  prepare?: (payload: unknown) => unknown;
   render: (payload: unknown) => React.ReactElement;
 }
 
@@ -30,3 +32,6 @@ export function getPage(name: string): HarnessPage {
 export function pageNames(): string[] {
   return [...pages.keys()];
 }
+
+/** Values put aside with `window.harness.stash(key, value)`, for pages to read by key. */
+export const stashed = new Map<string, unknown>();
