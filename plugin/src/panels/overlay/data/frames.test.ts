@@ -58,6 +58,23 @@ describe('mapFramesToGroups', () => {
     expect(missingRoles(groups[1].roles)).toEqual(['lower', 'upper', 'score', 'anomalous']);
   });
 
+  it('reads the metric name from the field name (Grafana dataplane frames)', () => {
+    const frame = (name: string, values: number[]) =>
+      createDataFrame({
+        refId: 'A',
+        fields: [
+          { name: 'Time', type: FieldType.time, values: T },
+          { name, type: FieldType.number, values, labels: web1 },
+        ],
+      });
+    const { groups } = mapFramesToGroups(
+      [frame('anomalylens_observed', [1, 2, 3]), frame('anomalylens_score', [0, 2, 0])],
+      o()
+    );
+    expect(groups).toHaveLength(1);
+    expect(Object.keys(groups[0].roles).sort()).toEqual(['observed', 'score']);
+  });
+
   it('assigns roles by refId when the query drops __name__ (e.g. an expression)', () => {
     const frames = [promFrame(undefined, web1, T, [1, 2, 3], 'obs'), promFrame(undefined, web1, T, [5, 5, 5], 'sc')];
     const { groups } = mapFramesToGroups(frames, o({ observedSeries: 'obs', scoreSeries: 'sc' }));
