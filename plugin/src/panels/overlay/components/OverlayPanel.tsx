@@ -28,7 +28,7 @@ export function OverlayPanel(props: OverlayPanelProps) {
 
   const mapping = useMemo(() => mapFramesToGroups(data.series, options), [data.series, options]);
   const aligned = useMemo(() => alignGroups(mapping.groups), [mapping]);
-  const model = useMemo(() => buildPlotModel(aligned, options), [aligned, options]);
+  const model = useMemo(() => buildPlotModel(aligned, options, mapping.display), [aligned, options, mapping]);
 
   // Read by the plot's draw hooks; mutated by hover/selection without re-creating the plot.
   const [runtime] = useState(() => new OverlayRuntime());

@@ -1,21 +1,16 @@
 import React from 'react';
 import { css } from '@emotion/css';
-import { dateTimeFormat, formattedValueToString, getValueFormat, GrafanaTheme2 } from '@grafana/data';
+import { dateTimeFormat, GrafanaTheme2 } from '@grafana/data';
 import { TimeZone } from '@grafana/schema';
 import { useStyles2, useTheme2 } from '@grafana/ui';
 import { testIds } from '../../../components/testIds';
 import { severityOf } from '../geometry/severity';
-import { seriesColor, severityColor } from '../plot/config';
+import { seriesColor, severityColor, valueFormatter } from '../plot/config';
 import { GroupModel, PlotModel } from '../plot/model';
 import { OverlayOptions } from '../types';
 
-const fmt = getValueFormat('short');
 const MAX_ROWS = 6;
 const WIDTH = 300;
-
-function num(v: number | null | undefined): string {
-  return v === null || v === undefined ? '–' : formattedValueToString(fmt(v));
-}
 
 export interface TooltipRow {
   group: GroupModel;
@@ -65,6 +60,7 @@ export function OverlayTooltip({ model, idx, left, top, plotWidth, focusKey, opt
   const theme = useTheme2();
   const styles = useStyles2(getStyles);
   const rows = tooltipRows(model, idx, focusKey, options);
+  const num = valueFormatter(model.display);
   if (rows.length === 0) {
     return null;
   }

@@ -136,6 +136,14 @@ describe('mapFramesToGroups', () => {
     expect(s.values).toEqual([1, 2, 3]);
   });
 
+  it('takes unit and decimals from the observed field (standard options)', () => {
+    const frame = promFrame('anomalylens_observed', web1, T, [1, 2, 3]);
+    frame.fields[1].config = { unit: 'percent', decimals: 1 };
+    const score = promFrame('anomalylens_score', web1, T, [0, 0, 0]);
+    score.fields[1].config = { unit: 'none' };
+    expect(mapFramesToGroups([score, frame], o()).display).toEqual({ unit: 'percent', decimals: 1 });
+  });
+
   it('ignores frames without a time field', () => {
     const frame = createDataFrame({ fields: [{ name: 'v', type: FieldType.number, values: [1] }] });
     expect(mapFramesToGroups([frame], o()).groups).toEqual([]);

@@ -15,8 +15,15 @@ export interface SeriesGroup {
   roles: Partial<Record<SeriesRole, RoleSeries>>;
 }
 
+/** Display settings of the observed values (Grafana's standard Unit and Decimals options). */
+export interface ValueDisplay {
+  unit?: string;
+  decimals?: number;
+}
+
 export interface FrameMapping {
   groups: SeriesGroup[];
+  display: ValueDisplay;
   /** Numeric fields that matched no role and could not be used as observed values. */
   unmatchedFields: number;
 }
@@ -134,6 +141,7 @@ export function mapFramesToGroups(frames: DataFrame[], options: OverlayOptions):
   const groups = new Map<string, SeriesGroup>();
   const unassigned: Array<{ frame: DataFrame; time: Field; field: Field }> = [];
   let sawObserved = false;
+  const display: ValueDisplay = {};
 
   const add = (role: SeriesRole, frame: DataFrame, time: Field, field: Field) => {
     const labels = { ...(field.labels ?? {}) };
@@ -167,6 +175,10 @@ export function mapFramesToGroups(frames: DataFrame[], options: OverlayOptions):
       const role = roleOfField(frame, field, options);
       if (role) {
         sawObserved = sawObserved || role === 'observed';
+        if (role === 'observed' && display.unit === undefined) {
+          display.unit = field.config?.unit;
+          display.decimals = field.config?.decimals ?? undefined;
+        }
         add(role, frame, time, field);
       } else {
         unassigned.push({ frame, time, field });
@@ -179,6 +191,8 @@ export function mapFramesToGroups(frames: DataFrame[], options: OverlayOptions):
     for (const { frame, time, field } of unassigned) {
       add('observed', frame, time, field);
     }
+    display.unit = unassigned[0]?.field.config?.unit;
+    display.decimals = unassigned[0]?.field.config?.decimals ?? undefined;
     unmatchedFields = 0;
   }
 
@@ -188,7 +202,7 @@ export function mapFramesToGroups(frames: DataFrame[], options: OverlayOptions):
   const sorted = [...groups.values()].sort((a, b) =>
     a.displayName.localeCompare(b.displayName, undefined, { numeric: true })
   );
-  return { groups: sorted, unmatchedFields };
+  return { groups: sorted, unmatchedFields, display };
 }
 
 /**

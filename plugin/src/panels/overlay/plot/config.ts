@@ -1,5 +1,5 @@
 import type uPlot from 'uplot';
-import { colorManipulator, GrafanaTheme2 } from '@grafana/data';
+import { colorManipulator, formattedValueToString, getValueFormat, GrafanaTheme2 } from '@grafana/data';
 import {
   AxisPlacement,
   GraphDrawStyle,
@@ -60,6 +60,15 @@ export interface PlotConfigInput {
 const TRACK_GAP = 0.06;
 const HOVER_PROXIMITY_PX = 24;
 
+/** Formats observed values with the panel's Unit and Decimals (Grafana's standard options). */
+export function valueFormatter(display: {
+  unit?: string;
+  decimals?: number;
+}): (v: number | null | undefined) => string {
+  const fmt = getValueFormat(display.unit || 'short');
+  return (v) => (v === null || v === undefined ? '–' : formattedValueToString(fmt(v, display.decimals)));
+}
+
 export function seriesColor(theme: GrafanaTheme2, index: number): string {
   const palette = theme.visualization.palette;
   return theme.visualization.getColorByName(palette[index % palette.length]);
@@ -109,6 +118,7 @@ export function buildPlotConfig(input: PlotConfigInput): UPlotConfigBuilder {
   const extent = model.valueExtent ?? { min: 0, max: 1 };
   const [vMin, vMax] = valueRange(extent, track, gap);
   const valueFloor = extent.min - (extent.max - extent.min) * 0.05;
+  const formatValue = valueFormatter(model.display);
 
   builder.setCursor({ focus: { prox: HOVER_PROXIMITY_PX }, drag: { setScale: false, x: false, y: false } });
 
@@ -131,6 +141,7 @@ export function buildPlotConfig(input: PlotConfigInput): UPlotConfigBuilder {
     scaleKey: 'y',
     placement: AxisPlacement.Left,
     theme,
+    formatValue: (v: number) => formatValue(v),
     // Ticks only where values live, not beside the score track.
     filter: (_u, splits) => splits.map((v) => (v >= valueFloor ? v : null)),
   });

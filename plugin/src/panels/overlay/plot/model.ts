@@ -3,6 +3,7 @@ import { AnomalyPoint, anomalyPoints } from '../geometry/points';
 import { AnomalyRegion, findAnomalyRegions } from '../geometry/regions';
 import { Extent, extentOf } from '../geometry/layout';
 import { OverlayOptions } from '../types';
+import { ValueDisplay } from '../data/frames';
 
 export interface GroupModel {
   key: string;
@@ -32,6 +33,7 @@ export interface PlotModel {
   valueExtent?: Extent;
   maxScore?: number;
   hasScores: boolean;
+  display: ValueDisplay;
 }
 
 function maxOf(col: Column | undefined): number | null {
@@ -43,7 +45,7 @@ function maxOf(col: Column | undefined): number | null {
  * Everything the plot draws, derived once per data/options change: uPlot's columns and each
  * series' anomaly regions and points in data units (pixels are computed at draw time).
  */
-export function buildPlotModel(aligned: AlignedData, o: OverlayOptions): PlotModel {
+export function buildPlotModel(aligned: AlignedData, o: OverlayOptions, display: ValueDisplay = {}): PlotModel {
   const columns: Array<number[] | Column> = [aligned.times];
   const groups: GroupModel[] = aligned.groups.map((g: AlignedGroup, i) => {
     const c = g.columns;
@@ -91,5 +93,6 @@ export function buildPlotModel(aligned: AlignedData, o: OverlayOptions): PlotMod
     valueExtent: extentOf(valueCols),
     maxScore: scores.length > 0 ? Math.max(...scores) : undefined,
     hasScores: groups.some((g) => g.score !== undefined),
+    display,
   };
 }
