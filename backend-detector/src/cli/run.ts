@@ -82,13 +82,21 @@ export async function run(argv: string[]): Promise<number> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 
-  try {
-    await service.start();
-  } catch (e) {
-    logger.fatal({ err: e }, 'failed to start');
+  // A signal may come while start() still waits for Kafka: whichever happens first wins.
+  const startup = service.start().then(
+    () => undefined,
+    (e: unknown) => e
+  );
+  const failed = await Promise.race([startup, done.then(() => undefined)]);
+  if (failed !== undefined) {
+    logger.fatal({ err: failed }, 'failed to start');
     await service.stop().catch(() => undefined);
-    return 1;
+    exitCode = 1;
+  } else {
+    await done;
   }
-  await done;
+  // kafkajs may still be retrying a connection it was asked to drop; after a clean
+  // shutdown nothing else is left to do, so do not let such timers keep the process up.
+  setTimeout(() => process.exit(exitCode), 2000).unref();
   return exitCode;
 }

@@ -80,6 +80,8 @@ export class DetectorService {
   private readonly anomalyRate = new RateWindow();
   private groupJoined = false;
   private stopping = false;
+  /** consumer.run() has been called (pause and commit need a running consumer). */
+  private consuming = false;
   private activeBatches = 0;
   private committing: Promise<void> = Promise.resolve();
   private lastMessageAt = 0;
@@ -283,6 +285,14 @@ export class DetectorService {
 
     await this.producer.connect();
     await this.admin.connect();
+    // kafkajs would fail later with "This server does not host this topic-partition".
+    const existing = new Set(await this.admin.listTopics());
+    const missing = c.inputTopics.map((t) => t.topic).filter((t) => !existing.has(t));
+    if (missing.length > 0) {
+      throw new Error(
+        `input topic(s) ${missing.join(', ')} do not exist on ${c.kafkaBrokers.join(',')}; create them first`
+      );
+    }
     await this.consumer.connect();
     await this.consumer.subscribe({
       topics: c.inputTopics.map((t) => t.topic),
@@ -294,6 +304,7 @@ export class DetectorService {
       partitionsConsumedConcurrently: c.kafkaConcurrency,
       eachBatch: (payload) => this.eachBatch(payload),
     });
+    this.consuming = true;
     this.timers.push(setInterval(() => void this.commit(), c.commitIntervalMs));
     this.timers.push(setInterval(() => void this.probeIfIdle(), PROBE_INTERVAL_MS));
     this.timers.push(setInterval(() => void this.refreshLag(), LAG_REFRESH_MS));
@@ -510,7 +521,19 @@ export class DetectorService {
     const t0 = Date.now();
     this.logger.info('shutting down: stop fetching, flush, commit, leave group');
     for (const t of this.timers) clearInterval(t);
-    this.consumer.pause(this.config.inputTopics.map((t) => ({ topic: t.topic })));
+    // Each step runs even if an earlier one failed (e.g. a start that never got running),
+    // so the process is never left holding connections.
+    const step = async (what: string, fn: () => unknown) => {
+      try {
+        await fn();
+      } catch (e) {
+        this.logger.warn({ err: e }, `shutdown: ${what} failed`);
+      }
+    };
+    if (this.consuming)
+      await step('pause', () =>
+        this.consumer.pause(this.config.inputTopics.map((t) => ({ topic: t.topic })))
+      );
     const deadline = t0 + this.config.shutdownTimeoutMs;
     while (this.activeBatches > 0 && Date.now() < deadline) await sleep(20);
     const drained = await this.sink.flush(Math.max(0, deadline - Date.now()));
@@ -519,17 +542,13 @@ export class DetectorService {
         { pending: this.sink.pending },
         'sink not drained before the shutdown timeout; unacknowledged points will be re-read'
       );
-    await this.commit();
+    if (this.consuming) await step('commit', () => this.commit());
     this.sink.close();
-    try {
-      await this.consumer.disconnect();
-      await this.producer.disconnect();
-      await this.admin.disconnect();
-    } catch (e) {
-      this.logger.warn({ err: e }, 'error while leaving the consumer group');
-    }
+    await step('leave the consumer group', () => this.consumer.disconnect());
+    await step('disconnect the producer', () => this.producer.disconnect());
+    await step('disconnect the admin client', () => this.admin.disconnect());
     this.client.close();
-    await this.http.close();
+    await step('close the HTTP server', () => this.http.close());
     this.logger.info({ ms: Date.now() - t0, drained }, 'stopped');
   }
 }

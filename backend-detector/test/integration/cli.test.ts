@@ -135,3 +135,26 @@ describe('anomaly-lens run as a process', () => {
     );
   });
 });
+
+describe('anomaly-lens run without its input topic', () => {
+  beforeAll(requireServices);
+
+  it('exits 1 naming the missing topic instead of hanging', async () => {
+    const topic = uniqueId('missing');
+    const child = spawn(process.execPath, [BIN, 'run'], {
+      env: {
+        ...process.env,
+        ANOMALYLENS_KAFKA_BROKERS: KAFKA,
+        ANOMALYLENS_INPUT_TOPICS: topic,
+        ANOMALYLENS_HTTP_HOST: '127.0.0.1',
+        ANOMALYLENS_HTTP_PORT: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(1);
+    expect(out).toContain(`input topic(s) ${topic} do not exist`);
+  });
+});
