@@ -29,6 +29,17 @@ export interface DetectorConfig {
   refractory: number;
   /** Factor applied to such repeated scores (0..1; 1 disables damping). */
   damping: number;
+  /**
+   * Points after an announced anomaly (score ≥ 1) during which every score is damped: one
+   * incident is reported once, and the excursion's aftermath (a ramp that keeps climbing,
+   * the forest relearning the new level) does not page again and again.
+   */
+  holdoff: number;
+  /**
+   * During the holdoff a score this many times the announced one is a new, stronger
+   * incident and is reported (and restarts the holdoff).
+   */
+  holdoffMargin: number;
   /** Keep events open on the undamped score (true) or on the damped one (false). */
   holdUndamped: boolean;
   /** Seed of the detector's PRNG. */
@@ -47,11 +58,14 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   // from the usual time-of-day and time-of-week profile.
   features: ['value', 'daily', 'weekly'],
   window: 32,
-  scoreHistory: 6144,
+  // With the holdoff, 4096 scored best on NAB (5 seeds: 69.3 vs 68.4 for 6144).
+  scoreHistory: 4096,
   tailProbability: 0.007,
   scoreWarmup: 64,
   refractory: 96,
   damping: 0.1,
+  holdoff: 100,
+  holdoffMargin: 1.25,
   holdUndamped: false,
   seed: 1,
   // Repeated surprises are damped, so an event closes at the first point that brings no
@@ -85,6 +99,10 @@ export function resolveDetectorConfig(partial: Partial<DetectorConfig> = {}): De
       throw new Error(`detector config: '${name}' must be a positive integer (got ${String(v)})`);
     }
   }
+  if (!Number.isInteger(cfg.holdoff) || cfg.holdoff < 0) {
+    throw new Error(`detector config: 'holdoff' must be a non-negative integer (got ${String(cfg.holdoff)})`);
+  }
+  if (!(cfg.holdoffMargin >= 1)) throw new Error("detector config: 'holdoffMargin' must be at least 1");
   if (cfg.window < 4) throw new Error("detector config: 'window' must be at least 4");
   if (cfg.warmup < cfg.window / 2) throw new Error("detector config: 'warmup' must be at least window/2");
   if (!(cfg.tailProbability > 0 && cfg.tailProbability < 0.5)) {

@@ -29,6 +29,9 @@ export interface DetectorState {
   recentHead: number;
   peak: number;
   peakAge: number;
+  /** Absent in snapshots taken before the holdoff existed. */
+  sinceAnnounce?: number;
+  announced?: number;
   tracker: EventTrackerState;
 }
 
@@ -50,13 +53,13 @@ const MAD_TO_SD = 1.2533;
  * Causal (a point's verdict uses only earlier points and itself) and deterministic.
  *
  * Memory per series with the defaults (64 trees, ψ 128, 3 features, history 1024, score
- * history 6144), independent of how long the series runs:
+ * history 4096), independent of how long the series runs:
  *   forest            ≤ 64 × 255 nodes × 18 B = 294 kB; typically 50–80 kB (the height
  *                     limit stops growth early)
  *   feature history   1024 × 3 × 8 B = 24.6 kB
- *   score history     6144 × 4 B, ring + sorted copy = 49.2 kB
+ *   score history     4096 × 4 B, ring + sorted copy = 32.8 kB
  *   window, profiles, refractory ring   ≈ 4 kB
- * ≈ 130 kB typical, ≤ 375 kB worst case. Refits and score calibration work in scratch
+ * ≈ 115 kB typical, ≤ 360 kB worst case. Refits and score calibration work in scratch
  * buffers shared by all series in the process (~350 kB once). A JSON snapshot is about
  * 1.4× the retained bytes (base64 payloads).
  */
@@ -83,6 +86,10 @@ export class StreamingDetector implements SeriesDetector {
   private recentHead = 0;
   private peak = 0;
   private peakAge = 0;
+  /** Points since the last announced anomaly (≥ holdoff: not holding off). */
+  private sinceAnnounce: number;
+  /** Score of the last announcement. */
+  private announced = 0;
 
   constructor(config: Partial<DetectorConfig> = {}, state?: DetectorState) {
     this.config = resolveDetectorConfig(config);
@@ -97,6 +104,7 @@ export class StreamingDetector implements SeriesDetector {
     this.tracker = new EventTracker(cfg.events, state?.tracker);
     this.alpha = 2 / (cfg.window + 1);
     this.recentScores = new Float64Array(cfg.refractory);
+    this.sinceAnnounce = cfg.holdoff;
     if (state) this.restore(state);
   }
 
@@ -131,7 +139,7 @@ export class StreamingDetector implements SeriesDetector {
     if (this.forest !== null) {
       raw = this.forest.scoreRangeAware(x, 0);
       undamped = this.normalizer.update(raw);
-      score = this.damp(undamped);
+      score = this.holdoffScore(this.damp(undamped));
       warmingUp = this.normalizer.warmingUp;
     }
 
@@ -155,6 +163,20 @@ export class StreamingDetector implements SeriesDetector {
       event,
       rawScore: raw,
     };
+  }
+
+  /** Damp scores for `holdoff` points after one that reached 1, unless `holdoffMargin` times stronger. */
+  private holdoffScore(score: number): number {
+    const holding = this.sinceAnnounce < this.config.holdoff;
+    if (holding) this.sinceAnnounce++;
+    if (holding && !(score > this.announced * this.config.holdoffMargin)) {
+      return score * this.config.damping;
+    }
+    if (score >= 1) {
+      this.sinceAnnounce = 0;
+      this.announced = score;
+    }
+    return score;
   }
 
   /** Damp a score that does not exceed the peak of the last `refractory` scores. */
@@ -238,6 +260,8 @@ export class StreamingDetector implements SeriesDetector {
       recentHead: this.recentHead,
       peak: this.peak,
       peakAge: this.peakAge,
+      sinceAnnounce: this.sinceAnnounce,
+      announced: this.announced,
       tracker: this.tracker.snapshot(),
     };
   }
@@ -268,6 +292,8 @@ export class StreamingDetector implements SeriesDetector {
     this.recentHead = s.recentHead;
     this.peak = s.peak;
     this.peakAge = s.peakAge;
+    this.sinceAnnounce = typeof s.sinceAnnounce === 'number' ? s.sinceAnnounce : this.config.holdoff;
+    this.announced = typeof s.announced === 'number' ? s.announced : 0;
   }
 }
 

@@ -55,6 +55,33 @@ describe('streaming series detector', () => {
     expect(flagged).toBe(true);
   });
 
+  it('announces an incident once: a repeat within the holdoff is not flagged, one after it is', () => {
+    const values = seasonal(WEEKS3);
+    const at = WEEKS3 - 400;
+    // 80 points apart: past a 32-point refractory, inside the 100-point holdoff.
+    for (const i of [at, at + 80, at + 200]) values[i] += 60;
+    const out = run(values, { refractory: 32 });
+    expect(out[at].isAnomaly).toBe(true);
+    expect(out[at + 80].isAnomaly).toBe(false);
+    expect(out[at + 80].score).toBeLessThan(1);
+    expect(out[at + 200].isAnomaly).toBe(true);
+    // Without the holdoff the repeat is reported again.
+    expect(run(values, { refractory: 32, holdoff: 0 })[at + 80].isAnomaly).toBe(true);
+  });
+
+  it('continues a holdoff identically after snapshot → JSON → restore', () => {
+    const values = seasonal(WEEKS3);
+    const at = WEEKS3 - 400;
+    for (const i of [at, at + 80]) values[i] += 60;
+    const whole = run(values);
+    const cut = at + 20;
+    const a = createSeriesDetector();
+    values.slice(0, cut).forEach((v, i) => a.update(START + i * FIVE_MIN, v));
+    const b = restoreSeriesDetector(JSON.parse(JSON.stringify(a.snapshot())));
+    const rest = values.slice(cut).map((v, i) => b.update(START + (cut + i) * FIVE_MIN, v));
+    expect(rest).toEqual(whole.slice(cut));
+  });
+
   it('keeps anomaly_score in [0, 1] and monotone in the score', () => {
     const values = seasonal(2000);
     values[1500] -= 80;
@@ -107,6 +134,8 @@ describe('streaming series detector', () => {
     expect(() => createSeriesDetector({ tailProbability: 2 })).toThrow(/'tailProbability'/);
     expect(() => createSeriesDetector({ features: ['nope'] })).toThrow(/unknown feature 'nope'/);
     expect(() => createSeriesDetector({ damping: -1 })).toThrow(/'damping'/);
+    expect(() => createSeriesDetector({ holdoff: -1 })).toThrow(/'holdoff'/);
+    expect(() => createSeriesDetector({ holdoffMargin: 0.5 })).toThrow(/'holdoffMargin'/);
     expect(() => createSeriesDetector({ events: { closeAfter: 0 } as never })).toThrow(/closeAfter/);
   });
 
