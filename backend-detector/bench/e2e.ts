@@ -27,7 +27,7 @@ export interface E2eOptions {
   latencySeconds: number;
 }
 
-export const DEFAULT_E2E: E2eOptions = { hosts: 40, rows: 400, latencyRate: 2000, latencySeconds: 10 };
+export const DEFAULT_E2E: E2eOptions = { hosts: 10, rows: 1600, latencyRate: 2000, latencySeconds: 10 };
 
 export interface E2eResult {
   skipped?: string;
