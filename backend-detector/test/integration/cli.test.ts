@@ -48,7 +48,6 @@ describe('anomaly-lens run as a process', () => {
     });
     await producer.disconnect();
 
-    const port = 20000 + Math.floor(Math.random() * 20000);
     const child = spawn(process.execPath, [BIN, 'run'], {
       env: {
         ...process.env,
@@ -63,7 +62,7 @@ describe('anomaly-lens run as a process', () => {
         // A long commit interval: the offsets can only be committed by the shutdown.
         ANOMALYLENS_COMMIT_INTERVAL_MS: '600000',
         ANOMALYLENS_HTTP_HOST: '127.0.0.1',
-        ANOMALYLENS_HTTP_PORT: String(port),
+        ANOMALYLENS_HTTP_PORT: '0', // any free port; the startup log says which
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -72,6 +71,12 @@ describe('anomaly-lens run as a process', () => {
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
+      const port = await waitFor(
+        'the HTTP port in the startup log',
+        () => /"port":(\d+),[^\n]*HTTP server listening/.exec(out)?.[1],
+        30_000,
+        50
+      );
       const url = (p: string) => `http://127.0.0.1:${port}${p}`;
       await waitFor(
         'ready',
