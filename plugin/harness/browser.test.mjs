@@ -162,12 +162,22 @@ describe('overlay panel on detector output from Prometheus', () => {
   it('colors anomaly points by severity', async () => {
     const observed = seriesByTime(single.matrices[0]);
     const score = seriesByTime(single.matrices[4]);
-    // The last anomalous sample of each run is drawn on top of its neighbours.
+    // Worse severities are drawn on top: check the peak of each run of scores ≥ 1.
     const times = [...score.keys()].sort((a, b) => a - b);
-    const lastOfRuns = times.filter((t, i) => score.get(t) >= 1 && !(score.get(times[i + 1]) >= 1));
-    assert.ok(lastOfRuns.length >= 1, 'no sample scored ≥ 1');
-    const { extra } = await probe(h, { regions: [], extraXs: lastOfRuns.map((t) => [t, observed.get(t)]) });
-    for (const [i, t] of lastOfRuns.entries()) {
+    const runPeaks = [];
+    let peak;
+    for (const [i, t] of times.entries()) {
+      if (score.get(t) >= 1) {
+        peak = peak === undefined || score.get(t) > score.get(peak) ? t : peak;
+        if (!(score.get(times[i + 1]) >= 1)) {
+          runPeaks.push(peak);
+          peak = undefined;
+        }
+      }
+    }
+    assert.ok(runPeaks.length >= 1, 'no sample scored ≥ 1');
+    const { extra } = await probe(h, { regions: [], extraXs: runPeaks.map((t) => [t, observed.get(t)]) });
+    for (const [i, t] of runPeaks.entries()) {
       const want = parseColor(
         await h.page.evaluate((n) => window.harness.color(n), SEVERITY_PALETTE[severityName(score.get(t))])
       );

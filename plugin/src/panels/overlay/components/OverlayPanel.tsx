@@ -6,7 +6,7 @@ import type uPlot from 'uplot';
 import { testIds } from '../../../components/testIds';
 import { alignGroups } from '../data/align';
 import { mapFramesToGroups, missingRoles } from '../data/frames';
-import { buildPlotConfig, CursorInfo, OverlayRuntime } from '../plot/config';
+import { buildPlotConfig, CursorInfo, OverlayRuntime, syncScoreSeries } from '../plot/config';
 import { buildPlotModel } from '../plot/model';
 import { defaultOverlayOptions, OverlayOptions } from '../types';
 import { OverlayLegend, legendHeight } from './OverlayLegend';
@@ -54,20 +54,22 @@ export function OverlayPanel(props: OverlayPanelProps) {
   const select = useCallback(
     (key: string | null) => {
       setSelected(key);
-      if (runtime.setSelected(key)) {
-        plotInstance.current?.redraw(false);
+      const u = plotInstance.current;
+      if (runtime.setSelected(key) && u && !syncScoreSeries(u, model, options, runtime)) {
+        u.redraw(false);
       }
     },
-    [runtime]
+    [runtime, model, options]
   );
 
   const hoverLegend = useCallback(
     (key: string | null) => {
-      if (runtime.setHovered(key)) {
-        plotInstance.current?.redraw(false);
+      const u = plotInstance.current;
+      if (runtime.setHovered(key) && u && !syncScoreSeries(u, model, options, runtime)) {
+        u.redraw(false);
       }
     },
-    [runtime]
+    [runtime, model, options]
   );
 
   const partial = useMemo(

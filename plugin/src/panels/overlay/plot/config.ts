@@ -103,6 +103,83 @@ function fillPolygon(ctx: CanvasRenderingContext2D, xs: number[], top: number[],
 }
 
 /**
+ * On a crowded panel, shows the score line of the focused series only. Returns whether a
+ * series was toggled (uPlot then redraws by itself).
+ */
+export function syncScoreSeries(u: uPlot, model: PlotModel, o: OverlayOptions, runtime: OverlayRuntime): boolean {
+  if (model.worstScoreSeriesIdx === undefined) {
+    return false;
+  }
+  const on = new Set(
+    overlayKeys(
+      model.groups.map((g) => g.key),
+      o.overlayMode,
+      o.maxOverlaySeries,
+      runtime.hovered,
+      runtime.selected
+    )
+  );
+  let changed = false;
+  u.batch(() => {
+    for (const g of model.groups) {
+      const idx = g.scoreSeriesIdx;
+      if (idx !== undefined && u.series[idx].show !== on.has(g.key)) {
+        u.setSeries(idx, { show: on.has(g.key) });
+        changed = true;
+      }
+    }
+  });
+  return changed;
+}
+
+const SEVERITY_ORDER: Array<Exclude<Severity, 'normal'>> = ['minor', 'major', 'critical'];
+
+/**
+ * Anomaly points, one path per severity (thousands of points cost a few fills, not thousands),
+ * worst severity on top, each on a halo of the panel background so it stands off the line.
+ */
+function drawPoints(
+  u: uPlot,
+  ctx: CanvasRenderingContext2D,
+  model: PlotModel,
+  size: number,
+  pxr: number,
+  theme: GrafanaTheme2
+) {
+  const xMin = u.scales.x.min ?? -Infinity;
+  const xMax = u.scales.x.max ?? Infinity;
+  const bySeverity = new Map<Severity, number[]>(SEVERITY_ORDER.map((s) => [s, []]));
+  for (const g of model.groups) {
+    if (g.observedSeriesIdx === undefined || u.series[g.observedSeriesIdx]?.show === false) {
+      continue;
+    }
+    for (const p of g.points) {
+      if (p.time >= xMin && p.time <= xMax) {
+        bySeverity.get(p.severity)!.push(u.valToPos(p.time, 'x', true), u.valToPos(p.value, 'y', true));
+      }
+    }
+  }
+  const circles = (xy: number[], radius: number) => {
+    ctx.beginPath();
+    for (let i = 0; i < xy.length; i += 2) {
+      ctx.moveTo(xy[i] + radius, xy[i + 1]);
+      ctx.arc(xy[i], xy[i + 1], radius, 0, 2 * Math.PI);
+    }
+    ctx.fill();
+  };
+  for (const severity of SEVERITY_ORDER) {
+    const xy = bySeverity.get(severity)!;
+    if (xy.length === 0) {
+      continue;
+    }
+    ctx.fillStyle = theme.colors.background.primary;
+    circles(xy, size / 2 + pxr);
+    ctx.fillStyle = severityColor(theme, severity);
+    circles(xy, size / 2);
+  }
+}
+
+/**
  * The uPlot configuration of the overlay panel: one canvas holding the value area (observed
  * series, expected band, anomaly regions and points) above the score track (scores and the
  * threshold line). Overlays are drawn in uPlot hooks from the pure geometry in ../geometry.
@@ -187,9 +264,29 @@ export function buildPlotConfig(input: PlotConfigInput): UPlotConfigBuilder {
       });
     }
     if (g.scoreSeriesIdx !== undefined) {
-      builder.addSeries({ ...common, scaleKey: 'score', lineColor: colorManipulator.alpha(color, 0.85), lineWidth: 1 });
+      builder.addSeries({
+        ...common,
+        scaleKey: 'score',
+        lineColor: colorManipulator.alpha(color, 0.85),
+        lineWidth: 1,
+        // Crowded: shown for the focused series only (see syncScoreSeries).
+        show: model.worstScoreSeriesIdx === undefined,
+      });
     }
   });
+  if (model.worstScoreSeriesIdx !== undefined) {
+    builder.addSeries({
+      theme,
+      scaleKey: 'score',
+      drawStyle: GraphDrawStyle.Line,
+      lineInterpolation: LineInterpolation.Linear,
+      showPoints: VisibilityMode.Never,
+      spanNulls: false,
+      fillOpacity: 8,
+      lineColor: theme.colors.text.secondary,
+      lineWidth: 1,
+    });
+  }
 
   const overlayGroups = (): GroupModel[] => {
     const on = new Set(overlayKeys(keys, o.overlayMode, o.maxOverlaySeries, runtime.hovered, runtime.selected));
@@ -270,26 +367,7 @@ export function buildPlotConfig(input: PlotConfigInput): UPlotConfigBuilder {
       ctx.setLineDash([]);
     }
     if (o.showPoints) {
-      const r = (o.pointSize / 2) * pxr;
-      ctx.lineWidth = pxr;
-      ctx.strokeStyle = theme.colors.background.primary;
-      const xMin = u.scales.x.min ?? -Infinity;
-      const xMax = u.scales.x.max ?? Infinity;
-      for (const g of model.groups) {
-        if (u.series[g.observedSeriesIdx ?? 0]?.show === false) {
-          continue;
-        }
-        for (const p of g.points) {
-          if (p.time < xMin || p.time > xMax) {
-            continue;
-          }
-          ctx.fillStyle = severityColor(theme, p.severity);
-          ctx.beginPath();
-          ctx.arc(u.valToPos(p.time, 'x', true), u.valToPos(p.value, 'y', true), r, 0, 2 * Math.PI);
-          ctx.fill();
-          ctx.stroke();
-        }
-      }
+      drawPoints(u, ctx, model, o.pointSize * pxr, pxr, theme);
     }
     ctx.restore();
   });
@@ -307,7 +385,7 @@ export function buildPlotConfig(input: PlotConfigInput): UPlotConfigBuilder {
       const hit = nearestSeries(topPx, candidates, HOVER_PROXIMITY_PX);
       groupKey = hit === null ? (model.groups.length === 1 ? model.groups[0].key : null) : model.groups[hit].key;
     }
-    if (runtime.setHovered(groupKey)) {
+    if (runtime.setHovered(groupKey) && !syncScoreSeries(u, model, o, runtime)) {
       u.redraw(false);
     }
     // Cursor positions are relative to the plotting area; the tooltip sits in the chart's wrapper.

@@ -37,6 +37,31 @@ describe('buildPlotModel', () => {
     expect(m.groups[0].scoreSeriesIdx).toBeUndefined();
   });
 
+  it('replaces per-series score lines by the worst score when crowded', () => {
+    const crowded = buildPlotModel(
+      {
+        times: [0, 1, 2],
+        groups: ['a', 'b', 'c'].map((key, i) => ({
+          key,
+          displayName: key,
+          labels: {},
+          columns: { observed: [1, 2, 3], score: [i, null, 3 - i] },
+        })),
+      },
+      { ...defaultOverlayOptions, maxOverlaySeries: 2 }
+    );
+    expect(crowded.worstScoreSeriesIdx).toBe(7);
+    expect(crowded.columns[7]).toEqual([2, null, 3]);
+    const all = buildPlotModel(
+      {
+        times: [0],
+        groups: ['a', 'b', 'c'].map((key) => ({ key, displayName: key, labels: {}, columns: { score: [1] } })),
+      },
+      { ...defaultOverlayOptions, maxOverlaySeries: 2, overlayMode: 'all' }
+    );
+    expect(all.worstScoreSeriesIdx).toBeUndefined();
+  });
+
   it('derives regions, points, extents and the maximum score', () => {
     const m = buildPlotModel(aligned, defaultOverlayOptions);
     expect(m.groups[0].regions).toHaveLength(1);

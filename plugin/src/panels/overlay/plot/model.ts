@@ -34,6 +34,25 @@ export interface PlotModel {
   maxScore?: number;
   hasScores: boolean;
   display: ValueDisplay;
+  /**
+   * Crowded panels draw one "worst score" line (per-sample maximum over all series) and only the
+   * focused series' own score, so the track stays readable and cheap; this is its uPlot index.
+   */
+  worstScoreSeriesIdx?: number;
+}
+
+/** Per-sample maximum over several columns (null where none has a value). */
+export function worstOf(length: number, cols: Column[]): Column {
+  const out: Column = new Array(length).fill(null);
+  for (const col of cols) {
+    for (let i = 0; i < length; i++) {
+      const v = col[i];
+      if (v !== null && v !== undefined && (out[i] === null || v > (out[i] as number))) {
+        out[i] = v;
+      }
+    }
+  }
+  return out;
 }
 
 function maxOf(col: Column | undefined): number | null {
@@ -78,6 +97,17 @@ export function buildPlotModel(aligned: AlignedData, o: OverlayOptions, display:
     }
     return gm;
   });
+  let worstScoreSeriesIdx: number | undefined;
+  const scored = groups.filter((g) => g.scoreSeriesIdx !== undefined);
+  if (o.overlayMode !== 'all' && scored.length > Math.max(1, o.maxOverlaySeries)) {
+    worstScoreSeriesIdx = columns.length;
+    columns.push(
+      worstOf(
+        aligned.times.length,
+        scored.map((g) => g.score!)
+      )
+    );
+  }
   const valueCols: Array<Column | undefined> = [];
   for (const g of groups) {
     valueCols.push(g.observed, g.lower, g.upper);
@@ -94,5 +124,6 @@ export function buildPlotModel(aligned: AlignedData, o: OverlayOptions, display:
     maxScore: scores.length > 0 ? Math.max(...scores) : undefined,
     hasScores: groups.some((g) => g.score !== undefined),
     display,
+    worstScoreSeriesIdx,
   };
 }
