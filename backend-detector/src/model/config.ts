@@ -40,6 +40,15 @@ export interface DetectorConfig {
    * incident and is reported (and restarts the holdoff).
    */
   holdoffMargin: number;
+  /**
+   * A value repeated exactly for a run this improbable under the series' own repeat rate
+   * is reported as stuck (see model/stuck.ts); 0 disables the rule.
+   */
+  stuckTail: number;
+  /** Shortest run of exact repeats reported as stuck. */
+  stuckMinRun: number;
+  /** Score reported where a run becomes stuck. */
+  stuckScore: number;
   /** Keep events open on the undamped score (true) or on the damped one (false). */
   holdUndamped: boolean;
   /** Seed of the detector's PRNG. */
@@ -66,6 +75,9 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   damping: 0.1,
   holdoff: 100,
   holdoffMargin: 1.25,
+  stuckTail: 1e-6,
+  stuckMinRun: 8,
+  stuckScore: 1.5,
   holdUndamped: false,
   seed: 1,
   // Repeated surprises are damped, so an event closes at the first point that brings no
@@ -83,6 +95,7 @@ const INTEGER_FIELDS = [
   'scoreHistory',
   'scoreWarmup',
   'refractory',
+  'stuckMinRun',
 ] as const;
 
 /** Merge a partial config over the defaults and fail fast on the first bad field. */
@@ -102,6 +115,9 @@ export function resolveDetectorConfig(partial: Partial<DetectorConfig> = {}): De
   if (!Number.isInteger(cfg.holdoff) || cfg.holdoff < 0) {
     throw new Error(`detector config: 'holdoff' must be a non-negative integer (got ${String(cfg.holdoff)})`);
   }
+  if (!(cfg.stuckTail >= 0 && cfg.stuckTail < 1))
+    throw new Error("detector config: 'stuckTail' must be in [0, 1)");
+  if (!(cfg.stuckScore > 0)) throw new Error("detector config: 'stuckScore' must be positive");
   if (!(cfg.holdoffMargin >= 1)) throw new Error("detector config: 'holdoffMargin' must be at least 1");
   if (cfg.window < 4) throw new Error("detector config: 'window' must be at least 4");
   if (cfg.warmup < cfg.window / 2) throw new Error("detector config: 'warmup' must be at least window/2");

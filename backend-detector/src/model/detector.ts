@@ -1,3 +1,4 @@
+import { StuckRuleState, StuckValueRule } from './stuck';
 import { EventChange, EventTracker, EventTrackerState } from '../events/tracker';
 import { DetectorConfig, resolveDetectorConfig } from './config';
 import { FeatureExtractor, FeatureState } from './features';
@@ -32,6 +33,8 @@ export interface DetectorState {
   /** Absent in snapshots taken before the holdoff existed. */
   sinceAnnounce?: number;
   announced?: number;
+  /** Absent in snapshots taken before the stuck-value rule existed. */
+  stuck?: StuckRuleState;
   tracker: EventTrackerState;
 }
 
@@ -90,6 +93,7 @@ export class StreamingDetector implements SeriesDetector {
   private sinceAnnounce: number;
   /** Score of the last announcement. */
   private announced = 0;
+  private readonly stuck: StuckValueRule;
 
   constructor(config: Partial<DetectorConfig> = {}, state?: DetectorState) {
     this.config = resolveDetectorConfig(config);
@@ -105,6 +109,12 @@ export class StreamingDetector implements SeriesDetector {
     this.alpha = 2 / (cfg.window + 1);
     this.recentScores = new Float64Array(cfg.refractory);
     this.sinceAnnounce = cfg.holdoff;
+    this.stuck = new StuckValueRule({
+      tail: cfg.stuckTail,
+      minRun: cfg.stuckMinRun,
+      warmup: cfg.warmup,
+      score: cfg.stuckScore,
+    });
     if (state) this.restore(state);
   }
 
@@ -136,9 +146,10 @@ export class StreamingDetector implements SeriesDetector {
     let warmingUp = true;
     let raw = NaN;
     let undamped = 0;
+    const stuckScore = this.stuck.update(value);
     if (this.forest !== null) {
       raw = this.forest.scoreRangeAware(x, 0);
-      undamped = this.normalizer.update(raw);
+      undamped = Math.max(this.normalizer.update(raw), stuckScore);
       score = this.holdoffScore(this.damp(undamped));
       warmingUp = this.normalizer.warmingUp;
     }
@@ -262,6 +273,7 @@ export class StreamingDetector implements SeriesDetector {
       peakAge: this.peakAge,
       sinceAnnounce: this.sinceAnnounce,
       announced: this.announced,
+      stuck: this.stuck.snapshot(),
       tracker: this.tracker.snapshot(),
     };
   }
@@ -294,6 +306,7 @@ export class StreamingDetector implements SeriesDetector {
     this.peakAge = s.peakAge;
     this.sinceAnnounce = typeof s.sinceAnnounce === 'number' ? s.sinceAnnounce : this.config.holdoff;
     this.announced = typeof s.announced === 'number' ? s.announced : 0;
+    if (s.stuck) this.stuck.restore(s.stuck, s.count);
   }
 }
 
