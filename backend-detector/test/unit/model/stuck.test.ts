@@ -64,10 +64,15 @@ describe('stuck-value rule', () => {
 });
 
 describe('false alarms on a quiet series', () => {
-  it('a 4032-point anomaly-free seasonal series raises at most 4 events', () => {
-    const d = createSeriesDetector();
-    const values = seasonal(4032, 11);
-    const opens = values.filter((v, i) => d.update(START + i * FIVE_MIN, v).event?.kind === 'open').length;
-    expect(opens).toBeLessThanOrEqual(4);
+  it('four anomaly-free seasonal series of 4032 points raise at most one event in all', () => {
+    // With the score warm-up of 64 these raised 9 (the tail was judged from too few scores).
+    let opens = 0;
+    for (const seed of [11, 12, 13, 14]) {
+      const d = createSeriesDetector();
+      seasonal(4032, seed).forEach((v, i) => {
+        if (d.update(START + i * FIVE_MIN, v).event?.kind === 'open') opens++;
+      });
+    }
+    expect(opens).toBeLessThanOrEqual(1);
   });
 });
