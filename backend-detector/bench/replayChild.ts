@@ -23,6 +23,7 @@ function passthrough(): SeriesDetector {
       };
     },
     snapshot: () => null,
+    fits: 0,
   };
 }
 

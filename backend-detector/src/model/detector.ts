@@ -80,6 +80,7 @@ export class StreamingDetector implements SeriesDetector {
   private readonly normalizer: ScoreNormalizer;
   private readonly tracker: EventTracker;
   private count = 0;
+  private fitCount = 0;
   private lastTimestamp = -Infinity;
   private level = NaN;
   private spread = 0;
@@ -128,6 +129,10 @@ export class StreamingDetector implements SeriesDetector {
    * previous one (real exports have them, e.g. NAB's machine_temperature file) is scored
    * like any other point rather than rejected.
    */
+  get fits(): number {
+    return this.fitCount;
+  }
+
   update(timestampMs: number, value: number): SeriesDetectorOutput {
     if (!Number.isFinite(value)) throw new RangeError(`value must be a finite number (got ${value})`);
     if (!Number.isFinite(timestampMs)) throw new RangeError(`timestamp must be finite (got ${timestampMs})`);
@@ -236,6 +241,7 @@ export class StreamingDetector implements SeriesDetector {
       { trees: cfg.trees, sampleSize: cfg.sampleSize },
       this.rng
     );
+    this.fitCount++;
     // Early on, refit each time the history has doubled; then every refitEvery points.
     this.nextFit = this.count + Math.min(cfg.refitEvery, this.count);
   }

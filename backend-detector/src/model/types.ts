@@ -30,4 +30,6 @@ export interface SeriesDetector {
   update(timestampMs: number, value: number): DetectorOutput;
   /** Versioned, JSON-safe state, restorable with the factory's restore(). */
   snapshot(): unknown;
+  /** Isolation Forest (re)fits since this detector was created or restored. */
+  readonly fits: number;
 }

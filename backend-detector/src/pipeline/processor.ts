@@ -186,9 +186,8 @@ export class Processor {
       const v = values[i];
       if (v !== undefined) this.sink.add(st.shard, st.labelSets[i], v, p.timestamp, ticket);
     }
-    // Detectors that count their fits expose `fits`; the self-metric follows it.
-    const fits = (st.detector as { fits?: unknown }).fits;
-    if (typeof fits === 'number' && fits > st.fits) {
+    const fits = st.detector.fits;
+    if (fits > st.fits) {
       this.hooks.modelFitted?.(fits - st.fits);
       st.fits = fits;
     }

@@ -158,3 +158,22 @@ describe('streaming series detector', () => {
     expect(after20k).toBeLessThan(600_000);
   });
 });
+
+describe('fit accounting', () => {
+  it('counts every Isolation Forest (re)fit, and restarts the count on restore', () => {
+    const detector = createSeriesDetector();
+    expect(detector.fits).toBe(0);
+    let last = 0;
+    let increments = 0;
+    for (let i = 0; i < 3000; i++) {
+      detector.update(i * 60_000, 50 + Math.sin(i / 10) * 5);
+      if (detector.fits !== last) {
+        expect(detector.fits).toBe(last + 1);
+        last = detector.fits;
+        increments++;
+      }
+    }
+    expect(increments).toBeGreaterThan(2);
+    expect(restoreSeriesDetector(detector.snapshot()).fits).toBe(0);
+  });
+});

@@ -7,6 +7,7 @@ import type { AckTarget } from '../../../src/sink/sink';
 /** Flags values above 100; warms up for one point (expected NaN) to exercise skipping. */
 class ThresholdDetector implements SeriesDetector {
   private n = 0;
+  fits = 0;
   update(timestamp: number, value: number): DetectorOutput {
     const warm = this.n++ === 0;
     const score = value / 100;
@@ -234,9 +235,9 @@ describe('Processor output labels', () => {
 });
 
 describe('Processor model-fit accounting', () => {
-  it('reports fits of detectors that count them', () => {
+  it('reports the new fits of each detector', () => {
     class FittingDetector extends ThresholdDetector {
-      fits = 0;
+      override fits = 0;
       override update(timestamp: number, value: number) {
         if (value > 1) this.fits++;
         return super.update(timestamp, value);
