@@ -90,8 +90,11 @@ export async function run(argv: string[]): Promise<number> {
   const failed = await Promise.race([startup, done.then(() => undefined)]);
   if (failed !== undefined) {
     logger.fatal({ err: failed }, 'failed to start');
-    await service.stop().catch(() => undefined);
     exitCode = 1;
+    // A client stuck mid-connect must not keep a failed process up; a signal meanwhile exits at once.
+    setTimeout(() => process.exit(exitCode), config.shutdownTimeoutMs + 2000).unref();
+    stopping = service.stop().catch(() => undefined);
+    await stopping;
   } else {
     await done;
   }

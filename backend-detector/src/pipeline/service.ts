@@ -48,6 +48,8 @@ const PROBE_INTERVAL_MS = 10_000;
 const LAG_REFRESH_MS = 5_000;
 /** Heartbeat to the group at least this often while a batch waits on the sink. */
 const HEARTBEAT_EVERY_MESSAGES = 256;
+/** Longest pause between looks for a missing input topic. */
+const TOPIC_WAIT_MAX_MS = 10_000;
 
 /**
  * `anomaly-lens run`: a kafkajs consumer group feeding the processor, the remote-write
@@ -80,6 +82,13 @@ export class DetectorService {
   private readonly anomalyRate = new RateWindow();
   private groupJoined = false;
   private stopping = false;
+  /** Resolves when stop() is called, to cut waits short. */
+  private readonly stopRequested: Promise<void>;
+  private requestStop!: () => void;
+  /** Input topics not found on the brokers at the last look (startup waits for them). */
+  private missingTopics: string[] = [];
+  /** One line per attempt at first, then one a minute while the topic stays missing. */
+  private readonly topicWaitLog = new LogLimiter(5, 60_000);
   /** consumer.run() has been called (pause and commit need a running consumer). */
   private consuming = false;
   private activeBatches = 0;
@@ -99,6 +108,7 @@ export class DetectorService {
     deps: ServiceDeps
   ) {
     this.logger = deps.logger;
+    this.stopRequested = new Promise((resolve) => (this.requestStop = resolve));
     this.onFatal = deps.onFatal ?? (() => undefined);
     this.metrics = deps.metrics ?? new DetectorMetrics();
     this.formats = new Map(config.inputTopics.map((t) => [t.topic, t.format]));
@@ -217,6 +227,8 @@ export class DetectorService {
 
   readiness(): { ready: boolean; reasons: string[] } {
     const reasons: string[] = [];
+    if (this.missingTopics.length > 0)
+      reasons.push(`input topic(s) ${this.missingTopics.join(', ')} do not exist yet`);
     if (!this.groupJoined) reasons.push('consumer group not joined');
     if (!this.sink.reachable)
       reasons.push(
@@ -285,14 +297,7 @@ export class DetectorService {
 
     await this.producer.connect();
     await this.admin.connect();
-    // kafkajs would fail later with "This server does not host this topic-partition".
-    const existing = new Set(await this.admin.listTopics());
-    const missing = c.inputTopics.map((t) => t.topic).filter((t) => !existing.has(t));
-    if (missing.length > 0) {
-      throw new Error(
-        `input topic(s) ${missing.join(', ')} do not exist on ${c.kafkaBrokers.join(',')}; create them first`
-      );
-    }
+    if (!(await this.waitForInputTopics())) return;
     await this.consumer.connect();
     await this.consumer.subscribe({
       topics: c.inputTopics.map((t) => t.topic),
@@ -317,6 +322,34 @@ export class DetectorService {
     );
     for (const t of this.timers) t.unref();
     this.logger.info({ topics: c.inputTopics, groupId: c.kafkaGroupId }, 'consuming');
+  }
+
+  /**
+   * Subscribing to a missing topic makes kafkajs fail ("This server does not host this
+   * topic-partition"). Topics are often created by a separate job started alongside the
+   * detector, so wait for them (not ready, saying why) with capped backoff instead of
+   * exiting into a restart loop. False if a shutdown came first.
+   */
+  private async waitForInputTopics(): Promise<boolean> {
+    const wanted = this.config.inputTopics.map((t) => t.topic);
+    const brokers = this.config.kafkaBrokers.join(',');
+    for (let attempt = 0; !this.stopping; attempt++) {
+      const existing = new Set(await this.admin.listTopics());
+      this.missingTopics = wanted.filter((t) => !existing.has(t));
+      if (this.missingTopics.length === 0) {
+        if (attempt > 0) this.logger.info({ topics: wanted }, 'input topics exist now');
+        return true;
+      }
+      const delay = backoffDelay(attempt, { initialMs: 500, maxMs: TOPIC_WAIT_MAX_MS });
+      const { log, suppressed } = this.topicWaitLog.allow('missing');
+      if (log)
+        this.logger.warn(
+          { missing: this.missingTopics, brokers, retryInMs: delay, ...(suppressed ? { suppressed } : {}) },
+          `waiting for input topic(s) ${this.missingTopics.join(', ')} to be created on ${brokers}`
+        );
+      await Promise.race([sleep(delay), this.stopRequested]);
+    }
+    return false;
   }
 
   private async eachBatch(p: EachBatchPayload): Promise<void> {
@@ -518,6 +551,7 @@ export class DetectorService {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.requestStop();
     const t0 = Date.now();
     this.logger.info('shutting down: stop fetching, flush, commit, leave group');
     for (const t of this.timers) clearInterval(t);

@@ -144,22 +144,71 @@ describe('anomaly-lens run as a process', () => {
 describe('anomaly-lens run without its input topic', () => {
   beforeAll(requireServices);
 
-  it('exits 1 naming the missing topic instead of hanging', async () => {
-    const topic = uniqueId('missing');
+  /** Starts `run` on a topic that does not exist; resolves with its HTTP port once listening. */
+  async function startWaiting(topic: string) {
     const child = spawn(process.execPath, [BIN, 'run'], {
       env: {
         ...process.env,
         ANOMALYLENS_KAFKA_BROKERS: KAFKA,
         ANOMALYLENS_INPUT_TOPICS: topic,
+        ANOMALYLENS_KAFKA_GROUP_ID: `${topic}-g`,
+        ANOMALYLENS_KAFKA_FROM_BEGINNING: 'true',
+        ANOMALYLENS_REMOTE_WRITE_URL: `${PROMETHEUS}/api/v1/write`,
         ANOMALYLENS_HTTP_HOST: '127.0.0.1',
         ANOMALYLENS_HTTP_PORT: '0',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    expect(code).toBe(1);
-    expect(out).toContain(`input topic(s) ${topic} do not exist`);
+    const log = { out: '' };
+    child.stdout.on('data', (d: Buffer) => (log.out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (log.out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const port = await waitFor(
+      'the HTTP port in the startup log',
+      () => /"port":(\d+),[^\n]*HTTP server listening/.exec(log.out)?.[1],
+      30_000,
+      50
+    );
+    await waitFor(
+      'the waiting-for-topic log line',
+      () => log.out.includes(`waiting for input topic(s) ${topic} to be created`) || undefined,
+      30_000,
+      50
+    );
+    const readyz = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(readyz.status).toBe(503);
+    expect(await readyz.text()).toContain(`input topic(s) ${topic} do not exist yet`);
+    return { child, log, exited, port };
+  }
+
+  it('waits, not ready and saying why, and stops promptly on SIGTERM', async () => {
+    const { child, log, exited } = await startWaiting(uniqueId('missing'));
+    const t0 = Date.now();
+    child.kill('SIGTERM');
+    const code = await Promise.race([
+      exited,
+      new Promise<string>((r) => setTimeout(() => r('hung'), 15_000)),
+    ]);
+    if (code === 'hung') child.kill('SIGKILL');
+    expect(code).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(log.out).toContain('"msg":"stopped"');
+  });
+
+  it('starts consuming once the topic is created', async () => {
+    const topic = uniqueId('late');
+    const { child, exited, port } = await startWaiting(topic);
+    try {
+      await createTopics([topic], 1);
+      await waitFor(
+        'ready after the topic was created',
+        async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined),
+        60_000,
+        200
+      );
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
   });
 });
