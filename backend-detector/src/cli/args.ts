@@ -1,6 +1,46 @@
 /** Small, strict parsers for CLI option values; errors name the option and the reason. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export class UsageError extends Error {}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** Options only (no positionals), unknown ones refused: node's parseArgs in the strict form every command uses. */
+export function parseOptions<O extends Options>(argv: string[], options: O) {
+  return parseArgs({ args: argv, strict: true, allowPositionals: false, options }).values;
+}
+
+/** A bad command line: ours (UsageError) or one node's parseArgs refused. */
+export function isUsageError(err: unknown): boolean {
+  return err instanceof UsageError || !!(err as { code?: string } | null)?.code?.startsWith('ERR_PARSE_ARGS');
+}
+
+/**
+ * Reports a command's failure on stderr and returns its exit code: 2 with the usage text for a
+ * bad command line, 2 for bad input files (`badInput`), 1 for anything else.
+ */
+export function reportCliError(
+  command: string,
+  usage: string,
+  err: unknown,
+  badInput: (err: unknown) => boolean = () => false
+): number {
+  const msg = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`anomaly-lens ${command}: ${msg}\n`);
+  if (isUsageError(err)) {
+    process.stderr.write(`\n${usage}`);
+    return 2;
+  }
+  return badInput(err) ? 2 : 1;
+}
+
+/** `a, b,,c` → `['a', 'b', 'c']` (blank items dropped); undefined → []. */
+export function splitList(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
 
 export function parseIntOption(name: string, text: string | undefined, min: number): number | undefined {
   if (text === undefined) return undefined;
@@ -34,10 +74,7 @@ export function parseListOption<T extends string>(
   allowed: readonly T[]
 ): T[] | undefined {
   if (text === undefined) return undefined;
-  const items = text
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
+  const items = splitList(text);
   if (items.length === 0) throw new UsageError(`--${name}: empty list`);
   for (const item of items) {
     if (!(allowed as readonly string[]).includes(item)) {

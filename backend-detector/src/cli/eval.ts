@@ -3,12 +3,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
 import { evaluate } from '../eval/evaluate';
 import { EvalInputError, loadAnomalyDetails, loadCorpus, loadProfiles } from '../eval/load';
 import { TruthError } from '../eval/nab-rules';
 import { formatReport, reportJson } from '../eval/report';
-import { UsageError } from './args';
+import { parseOptions, reportCliError, splitList as list, UsageError } from './args';
 
 const USAGE = `usage: anomaly-lens eval --results <dir> (--nab-root <dir> | --data <dir> --labels <file>) [options]
 
@@ -36,36 +35,24 @@ options:
   -h, --help             show this help
 `;
 
-function list(text: string | undefined): string[] {
-  return (text ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-}
-
 export async function run(argv: string[]): Promise<number> {
   try {
-    const { values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        results: { type: 'string' },
-        'nab-root': { type: 'string' },
-        data: { type: 'string' },
-        labels: { type: 'string' },
-        profiles: { type: 'string' },
-        profile: { type: 'string' },
-        categories: { type: 'string' },
-        files: { type: 'string' },
-        'score-column': { type: 'string', default: 'anomaly_score' },
-        'flag-column': { type: 'string', default: 'is_anomaly' },
-        threshold: { type: 'string' },
-        'missing-as-zero': { type: 'boolean', default: false },
-        'per-file': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h' },
-      },
+    const values = parseOptions(argv, {
+      results: { type: 'string' },
+      'nab-root': { type: 'string' },
+      data: { type: 'string' },
+      labels: { type: 'string' },
+      profiles: { type: 'string' },
+      profile: { type: 'string' },
+      categories: { type: 'string' },
+      files: { type: 'string' },
+      'score-column': { type: 'string', default: 'anomaly_score' },
+      'flag-column': { type: 'string', default: 'is_anomaly' },
+      threshold: { type: 'string' },
+      'missing-as-zero': { type: 'boolean', default: false },
+      'per-file': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
     });
     if (values.help) {
       process.stdout.write(USAGE);
@@ -120,12 +107,6 @@ export async function run(argv: string[]): Promise<number> {
     );
     return 0;
   } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`anomaly-lens eval: ${msg}\n`);
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`\n${USAGE}`);
-      return 2;
-    }
-    return err instanceof EvalInputError || err instanceof TruthError ? 2 : 1;
+    return reportCliError('eval', USAGE, err, (e) => e instanceof EvalInputError || e instanceof TruthError);
   }
 }

@@ -2,11 +2,11 @@
  * `anomaly-lens run`: the real-time detector service. All settings come from
  * ANOMALYLENS_* environment variables and an optional JSON config file.
  */
-import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { CONFIG_FILE_ENV, ConfigError, describeConfig, loadConfig, settingsHelp } from '../config/load';
 import { createSeriesDetector } from '../model/detector';
 import { DetectorService } from '../pipeline/service';
+import { parseOptions, reportCliError } from './args';
 
 const USAGE = `usage: anomaly-lens run [--config <file.json>]
 
@@ -25,15 +25,12 @@ settings (environment variable, then config file key; env wins over the file):
 export async function run(argv: string[]): Promise<number> {
   let values: { config?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
-    }));
+    values = parseOptions(argv, {
+      config: { type: 'string', short: 'c' },
+      help: { type: 'boolean', short: 'h' },
+    });
   } catch (e) {
-    process.stderr.write(`anomaly-lens run: ${(e as Error).message}\n\n${USAGE}${settingsHelp()}\n`);
-    return 2;
+    return reportCliError('run', `${USAGE}${settingsHelp()}\n`, e);
   }
   if (values.help) {
     process.stdout.write(`${USAGE}${settingsHelp()}\n`);

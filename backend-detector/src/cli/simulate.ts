@@ -2,7 +2,6 @@
  * `anomaly-lens simulate`: generate labeled cloud metrics.
  *   --to file   NAB-format tree (data/, labels/combined_windows.json, config/) for replay + eval
  */
-import { parseArgs } from 'util';
 import { DEFAULT_DATASET_OPTIONS, DatasetOptions, generateDataset } from '../simulate/dataset';
 import { writeDataset } from '../simulate/file-output';
 import { ANOMALY_KINDS } from '../simulate/generator';
@@ -12,8 +11,10 @@ import {
   parseDurationMs,
   parseIntOption,
   parseListOption,
+  parseOptions,
   parseRangeOption,
   parseTimeOption,
+  reportCliError,
   UsageError,
 } from './args';
 
@@ -57,23 +58,18 @@ export async function run(argv: string[]): Promise<number> {
   // `--to kafka` and `--from <csv>` have options of their own (simulate/kafka-cli.ts).
   if (wantsKafka(argv)) return (await import('../simulate/kafka-cli')).runKafkaSimulate(argv);
   try {
-    const { values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        to: { type: 'string', default: 'file' },
-        output: { type: 'string', short: 'o' },
-        series: { type: 'string' },
-        length: { type: 'string' },
-        step: { type: 'string' },
-        start: { type: 'string' },
-        seed: { type: 'string' },
-        kinds: { type: 'string' },
-        metrics: { type: 'string' },
-        anomalies: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
+    const values = parseOptions(argv, {
+      to: { type: 'string', default: 'file' },
+      output: { type: 'string', short: 'o' },
+      series: { type: 'string' },
+      length: { type: 'string' },
+      step: { type: 'string' },
+      start: { type: 'string' },
+      seed: { type: 'string' },
+      kinds: { type: 'string' },
+      metrics: { type: 'string' },
+      anomalies: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     });
     if (values.help) {
       process.stdout.write(USAGE);
@@ -95,12 +91,6 @@ export async function run(argv: string[]): Promise<number> {
     );
     return 0;
   } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`anomaly-lens simulate: ${msg}\n`);
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`\n${USAGE}`);
-      return 2;
-    }
-    return 1;
+    return reportCliError('simulate', USAGE, err);
   }
 }

@@ -4,13 +4,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   parseDurationMs,
   parseIntOption,
   parseListOption,
+  parseOptions,
   parseRangeOption,
   parseTimeOption,
+  reportCliError,
+  splitList,
   UsageError,
 } from '../cli/args';
 import { readLines } from '../cli/csvLines';
@@ -100,37 +102,32 @@ function progressReporter(total: number | undefined): ((s: SendStats) => void) |
 
 export async function runKafkaSimulate(argv: string[]): Promise<number> {
   try {
-    const { values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        to: { type: 'string' },
-        from: { type: 'string' },
-        brokers: { type: 'string' },
-        topic: { type: 'string', default: 'metrics' },
-        partitions: { type: 'string' },
-        rate: { type: 'string' },
-        labels: { type: 'string' },
-        batch: { type: 'string' },
-        hosts: { type: 'string' },
-        metrics: { type: 'string' },
-        length: { type: 'string' },
-        step: { type: 'string' },
-        start: { type: 'string' },
-        realtime: { type: 'boolean' },
-        backfill: { type: 'string' },
-        loop: { type: 'boolean' },
-        seed: { type: 'string' },
-        kinds: { type: 'string' },
-        anomalies: { type: 'string' },
-        'quiet-hosts': { type: 'string' },
-        truth: { type: 'string' },
-        metric: { type: 'string' },
-        host: { type: 'string' },
-        'shift-to-now': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
+    const values = parseOptions(argv, {
+      to: { type: 'string' },
+      from: { type: 'string' },
+      brokers: { type: 'string' },
+      topic: { type: 'string', default: 'metrics' },
+      partitions: { type: 'string' },
+      rate: { type: 'string' },
+      labels: { type: 'string' },
+      batch: { type: 'string' },
+      hosts: { type: 'string' },
+      metrics: { type: 'string' },
+      length: { type: 'string' },
+      step: { type: 'string' },
+      start: { type: 'string' },
+      realtime: { type: 'boolean' },
+      backfill: { type: 'string' },
+      loop: { type: 'boolean' },
+      seed: { type: 'string' },
+      kinds: { type: 'string' },
+      anomalies: { type: 'string' },
+      'quiet-hosts': { type: 'string' },
+      truth: { type: 'string' },
+      metric: { type: 'string' },
+      host: { type: 'string' },
+      'shift-to-now': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     });
     if (values.help) {
       process.stdout.write(KAFKA_USAGE);
@@ -139,10 +136,7 @@ export async function runKafkaSimulate(argv: string[]): Promise<number> {
     if (values.from !== undefined && values.to !== undefined && values.to !== 'kafka') {
       throw new UsageError('--from replays into Kafka; --to must be kafka or absent');
     }
-    const brokers = (values.brokers ?? process.env.ANOMALYLENS_KAFKA_BROKERS ?? '127.0.0.1:9092')
-      .split(',')
-      .map((b) => b.trim())
-      .filter((b) => b !== '');
+    const brokers = splitList(values.brokers ?? process.env.ANOMALYLENS_KAFKA_BROKERS ?? '127.0.0.1:9092');
     const labels = parseLabels(values.labels);
     const makeProducer = (rate: number) =>
       new PacedProducer({
@@ -229,13 +223,7 @@ export async function runKafkaSimulate(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`anomaly-lens simulate: ${msg}\n`);
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`\n${KAFKA_USAGE}`);
-      return 2;
-    }
-    return 1;
+    return reportCliError('simulate', KAFKA_USAGE, err);
   }
 }
 
