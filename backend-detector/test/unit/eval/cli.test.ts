@@ -2,23 +2,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { run } from '../../../src/cli/eval';
+import { captureRun } from '../capture';
 
 const FIX = path.join(__dirname, '..', '..', 'fixtures', 'eval');
 const A = (y: number): number => Math.tanh(-2.5 * y);
 
-async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  try {
-    const code = await run(argv);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const capture = (argv: string[]) => captureRun(run, argv);
 
 const base = ['--nab-root', path.join(FIX, 'corpus'), '--results', path.join(FIX, 'results')];
 
