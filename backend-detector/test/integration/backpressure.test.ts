@@ -2,8 +2,9 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DetectorService } from '../../src/pipeline/service';
 import {
+  committedCount,
   createTopics,
-  kafkaClient,
+  produce,
   PROMETHEUS,
   promSum,
   requireServices,
@@ -45,17 +46,6 @@ async function switchableProxy() {
   };
 }
 
-async function committed(groupId: string, topic: string): Promise<number> {
-  const admin = kafkaClient().admin();
-  await admin.connect();
-  try {
-    const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return t.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 describe('backpressure and commit-after-acknowledgement (real Kafka + Prometheus)', () => {
   const run = uniqueId('bp');
   const topic = `${run}-in`;
@@ -74,8 +64,6 @@ describe('backpressure and commit-after-acknowledgement (real Kafka + Prometheus
     const proxy = await switchableProxy();
     const total = 3000;
     const t0 = Date.now() - 3_600_000;
-    const producer = kafkaClient().producer();
-    await producer.connect();
     const messages = Array.from({ length: total }, (_, i) => ({
       key: `h${i % 4}`,
       value: JSON.stringify({
@@ -85,8 +73,7 @@ describe('backpressure and commit-after-acknowledgement (real Kafka + Prometheus
         labels: { run, host: `h${i % 4}` },
       }),
     }));
-    await producer.send({ topic, messages });
-    await producer.disconnect();
+    await produce(topic, messages);
 
     const env = {
       ANOMALYLENS_INPUT_TOPICS: topic,
@@ -111,7 +98,7 @@ describe('backpressure and commit-after-acknowledgement (real Kafka + Prometheus
     expect(status.status).toBe('down');
     expect(first.readiness().ready).toBe(false);
     expect(proxy.refused()).toBeGreaterThan(1);
-    expect(await committed(group, topic)).toBe(0);
+    expect(await committedCount(group, topic)).toBe(0);
     // Lag comes from the brokers, so it shows the backlog even though no batch completes.
     await waitFor(
       'lag to show the backlog',
@@ -126,7 +113,7 @@ describe('backpressure and commit-after-acknowledgement (real Kafka + Prometheus
     proxy.setUp(true);
     await waitFor(
       'all offsets committed',
-      async () => ((await committed(group, topic)) === total ? true : undefined),
+      async () => ((await committedCount(group, topic)) === total ? true : undefined),
       60_000,
       250
     );

@@ -3,6 +3,7 @@ import { DLQ_HEADERS, type DetectorService } from '../../src/pipeline/service';
 import {
   createTopics,
   kafkaClient,
+  produce,
   promSum,
   requireServices,
   selfMetric,
@@ -56,10 +57,7 @@ describe('malformed messages → metrics.dlq while valid ones keep flowing (real
       messages.push({ key: 'bad', value });
     }
     for (let j = 0; j < 10; j++) messages.push({ key: `h${v % 2}`, value: valid(v++) });
-    const producer = kafkaClient().producer();
-    await producer.connect();
-    await producer.send({ topic, messages });
-    await producer.disconnect();
+    await produce(topic, messages);
 
     // Telegraf's outputs.kafka with data_format = "influx": batches of lines, ns timestamps.
     const lines = (from: number) =>
@@ -68,16 +66,10 @@ describe('malformed messages → metrics.dlq while valid ones keep flowing (real
         (_, i) =>
           `cpu,cpu=cpu-total,host=tg1,run=${run} usage_idle=${90 + (i % 3)},usage_user=${i % 4}i,note="x y" ${BigInt(now + (from + i) * 1000) * 1_000_000n}`
       ).join('\n');
-    const tp = kafkaClient().producer();
-    await tp.connect();
-    await tp.send({
-      topic: telegraf,
-      messages: [
-        { key: 'tg1', value: lines(0) },
-        { key: 'tg1', value: lines(10) },
-      ],
-    });
-    await tp.disconnect();
+    await produce(telegraf, [
+      { key: 'tg1', value: lines(0) },
+      { key: 'tg1', value: lines(10) },
+    ]);
 
     ({ service } = await startDetector({
       ANOMALYLENS_INPUT_TOPICS: `${topic},${telegraf}:influx`,

@@ -2,6 +2,7 @@ import { PacedProducer } from '../../src/simulate/kafka';
 import { planFleet, rowMessages } from '../../src/simulate/kafka-plan';
 import type { DetectorService } from '../../src/pipeline/service';
 import {
+  committedCount,
   createTopics,
   KAFKA,
   kafkaClient,
@@ -81,18 +82,14 @@ describe('scale-out: a second detector joins the group mid-stream (real Kafka + 
       30_000,
       100
     );
-    const admin = kafkaClient().admin();
-    await admin.connect();
-    const committed = async () => {
-      const [t] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-      return t.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
-    };
     await waitFor(
       'every message committed',
-      async () => ((await committed()) === sent.messages ? true : undefined),
+      async () => ((await committedCount(group, topic)) === sent.messages ? true : undefined),
       60_000,
       250
     );
+    const admin = kafkaClient().admin();
+    await admin.connect();
     const description = await admin.describeGroups([group]);
     await admin.disconnect();
     expect(description.groups[0].members).toHaveLength(2);

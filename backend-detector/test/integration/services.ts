@@ -4,7 +4,7 @@
  * unique topics and group, and Prometheus HTTP API queries.
  */
 import * as net from 'node:net';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Message } from 'kafkajs';
 import pino from 'pino';
 import { loadConfig, type DetectorConfig } from '../../src/config/load';
 import { createSeriesDetector } from '../../src/model/detector';
@@ -55,6 +55,29 @@ export async function createTopics(topics: string[], partitions = 2): Promise<vo
       topics: topics.map((topic) => ({ topic, numPartitions: partitions })),
       waitForLeaders: true,
     });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Sends `messages` to `topic` with a short-lived producer. */
+export async function produce(topic: string, messages: Message[]): Promise<void> {
+  const producer = kafkaClient().producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic, messages });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Messages the group has committed on `topic`, over all partitions (nothing committed = 0). */
+export async function committedCount(groupId: string, topic: string): Promise<number> {
+  const admin = kafkaClient().admin();
+  await admin.connect();
+  try {
+    const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return t.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
   } finally {
     await admin.disconnect();
   }
