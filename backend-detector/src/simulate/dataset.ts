@@ -4,7 +4,7 @@
  */
 import { AnomalyKind, ANOMALY_KINDS, generateSeries, GeneratedSeries } from './generator';
 import { METRIC_KINDS, MetricKind } from './metrics';
-import { deriveSeed, Rng } from './random';
+import { Deck, deriveSeed, Rng } from './random';
 
 export interface DatasetOptions {
   series: number;
@@ -55,17 +55,13 @@ function validate(o: DatasetOptions): void {
 export function generateDataset(options: DatasetOptions): DatasetSeries[] {
   validate(options);
   const plan = new Rng(deriveSeed(options.seed, 'plan'));
-  let deck: AnomalyKind[] = [];
+  const deck = new Deck(plan, options.kinds);
   const out: DatasetSeries[] = [];
   const width = String(options.series).length < 2 ? 2 : String(options.series).length;
   for (let s = 0; s < options.series; s++) {
     const metric = options.metrics[s % options.metrics.length] as MetricKind;
     const count = plan.int(options.anomaliesPerSeries[0], options.anomaliesPerSeries[1]);
-    const kinds: AnomalyKind[] = [];
-    for (let j = 0; j < count; j++) {
-      if (deck.length === 0) deck = plan.shuffle(options.kinds);
-      kinds.push(deck.pop() as AnomalyKind);
-    }
+    const kinds = deck.deal(count);
     const host = `host-${String(s + 1).padStart(width, '0')}`;
     const series = generateSeries(
       {

@@ -6,7 +6,7 @@
  */
 import { AnomalyKind, generateSeries, GeneratedSeries, InjectedAnomaly } from './generator';
 import { MetricKind } from './metrics';
-import { deriveSeed, Rng } from './random';
+import { Deck, deriveSeed, Rng } from './random';
 
 export interface FleetOptions {
   hosts: number;
@@ -40,18 +40,14 @@ export function planFleet(o: FleetOptions): FleetSeries[] {
   }
   const plan = new Rng(deriveSeed(o.seed, 'fleet'));
   const width = Math.max(2, String(o.hosts).length);
-  let deck: AnomalyKind[] = [];
+  const deck = new Deck(plan, o.kinds);
   const out: FleetSeries[] = [];
   for (let h = 0; h < o.hosts; h++) {
     const host = `host-${String(h + 1).padStart(width, '0')}`;
     const quiet = h >= o.hosts - o.quietHosts;
     for (const metric of o.metrics) {
       const count = quiet ? 0 : plan.int(o.anomaliesPerSeries[0], o.anomaliesPerSeries[1]);
-      const kinds: AnomalyKind[] = [];
-      for (let j = 0; j < count; j++) {
-        if (deck.length === 0) deck = plan.shuffle(o.kinds);
-        kinds.push(deck.pop() as AnomalyKind);
-      }
+      const kinds = deck.deal(count);
       const series = generateSeries(
         {
           metric,

@@ -101,3 +101,25 @@ export class Rng {
     return out;
   }
 }
+
+/**
+ * Deals items from a shuffled deck, reshuffled whenever it runs out, so that every item
+ * comes up about equally often while the order stays random (and seeded).
+ */
+export class Deck<T> {
+  private cards: T[] = [];
+
+  constructor(
+    private readonly rng: Rng,
+    private readonly items: readonly T[]
+  ) {}
+
+  deal(n: number): T[] {
+    const out: T[] = [];
+    for (let i = 0; i < n; i++) {
+      if (this.cards.length === 0) this.cards = this.rng.shuffle(this.items);
+      out.push(this.cards.pop() as T);
+    }
+    return out;
+  }
+}
