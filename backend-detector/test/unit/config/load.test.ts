@@ -140,7 +140,10 @@ describe('config: output labels', () => {
 
 describe('docs/detector-service.md', () => {
   it('documents every setting with its current default', () => {
-    const doc = fs.readFileSync(path.join(__dirname, '..', '..', '..', '..', 'docs', 'detector-service.md'), 'utf8');
+    const doc = fs.readFileSync(
+      path.join(__dirname, '..', '..', '..', '..', 'docs', 'detector-service.md'),
+      'utf8'
+    );
     for (const s of SETTINGS) {
       const row = doc.split('\n').find((l) => l.startsWith(`| \`${s.env}\``));
       expect(row).toBeDefined();
