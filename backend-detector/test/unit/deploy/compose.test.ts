@@ -13,6 +13,7 @@ import { SETTINGS } from '../../../src/config/schema';
 import { KAFKA_USAGE } from '../../../src/simulate/kafka-cli';
 import {
   argv,
+  copiesOf,
   dependenciesOf,
   dockerfileStages,
   environmentOf,
@@ -50,6 +51,8 @@ function composeErrors(file: string): string[] {
       'service-ports-alphabetical-order': off,
       'top-level-properties-order': off,
       'require-quotes-in-ports': off,
+      // Compose defines build + image as "build, then tag as image"; we pin our image tags.
+      'no-build-and-image': off,
     },
     quiet: true,
     debug: false,
@@ -109,7 +112,6 @@ describe('docker-compose.yml', () => {
     for (const [name, s] of Object.entries(services)) {
       for (const m of mountsOf(s).filter((x) => x.kind === 'bind')) {
         const rel = path.normalize(m.source);
-        if (rel === path.normalize('plugin/dist')) continue; // build output: checked below
         expect({ service: name, source: m.source, exists: fs.existsSync(repoPath(rel)) }).toEqual({
           service: name,
           source: m.source,
@@ -119,38 +121,81 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('mounts the plugin from the directory its build writes, as the app plugin id', () => {
-    const grafana = environmentOf(service('grafana'));
-    const pluginMount = mountsOf(service('grafana')).find((m) => path.normalize(m.source) === 'plugin/dist');
-    expect(pluginMount).toBeDefined();
-    const pluginsDir = grafana.GF_PATHS_PLUGINS ?? '/var/lib/grafana/plugins';
-    expect(pluginMount?.target).toBe(`${pluginsDir}/${APP_ID}`);
-    // The scaffold's webpack config writes to DIST_DIR; the build copies src/plugin.json there.
-    const constants = fs.readFileSync(repoPath('plugin/.config/bundler/constants.ts'), 'utf8');
-    expect(constants).toMatch(/DIST_DIR\s*=\s*['"]dist['"]/);
-    const pluginJson = JSON.parse(fs.readFileSync(repoPath('plugin/src/plugin.json'), 'utf8')) as {
-      id: string;
+  describe('Grafana image', () => {
+    const grafana = service('grafana');
+    const build = grafana.build;
+    const dockerfile =
+      build === undefined || typeof build === 'string'
+        ? ''
+        : path.posix.join(build.context ?? '.', build.dockerfile ?? 'Dockerfile');
+    const { stages } = dockerfileStages(fs.readFileSync(repoPath(dockerfile), 'utf8'));
+    const runtime = stages[stages.length - 1];
+    const imageEnv = Object.fromEntries(
+      runtime.instructions
+        .filter((i) => i.keyword === 'ENV')
+        .map((i) => /^(\w+)[= ](.*)$/.exec(i.args) as RegExpExecArray)
+        .map((m) => [m[1], m[2]])
+    ) as Record<string, string>;
+    // What Grafana reads at run time: compose's environment overrides the image's ENV.
+    const pluginsDir =
+      environmentOf(grafana).GF_PATHS_PLUGINS ?? imageEnv.GF_PATHS_PLUGINS ?? '/var/lib/grafana/plugins';
+    const grafanaDataVersion = (): string => {
+      const pkg = JSON.parse(fs.readFileSync(repoPath('plugin/package.json'), 'utf8')) as {
+        dependencies?: Record<string, string>;
+      };
+      const version = pkg.dependencies?.['@grafana/data'];
+      expect(version).toMatch(/^\d+\.\d+\.\d+$/); // exact, or the image could drift from the build
+      return version as string;
     };
-    expect(pluginJson.id).toBe(APP_ID);
-    if (fs.existsSync(repoPath('plugin/dist/plugin.json'))) {
-      const built = JSON.parse(fs.readFileSync(repoPath('plugin/dist/plugin.json'), 'utf8')) as {
+
+    it('is built from plugin/Dockerfile with the repository root as context, not mounted from a local build', () => {
+      expect(build).toEqual({ context: '.', dockerfile: 'plugin/Dockerfile' });
+      for (const m of mountsOf(grafana)) expect(path.normalize(m.source)).not.toMatch(/^plugin\b/);
+    });
+
+    it('copies the webpack output into the plugins directory Grafana reads, as the app plugin id', () => {
+      const copy = copiesOf(runtime).find((c) => c.from !== undefined);
+      expect(copy?.dest).toBe(path.posix.join(pluginsDir, APP_ID));
+      // The scaffold's webpack config writes to DIST_DIR inside the workspace it builds in.
+      const constants = fs.readFileSync(repoPath('plugin/.config/bundler/constants.ts'), 'utf8');
+      const distDir = /DIST_DIR\s*=\s*['"]([^'"]+)['"]/.exec(constants)?.[1] as string;
+      expect(distDir).toBeDefined();
+      const builder = stages.find((s) => s.name === copy?.from) as (typeof stages)[number];
+      const workdir = builder.instructions.filter((i) => i.keyword === 'WORKDIR').pop()?.args as string;
+      expect(copy?.sources).toEqual([path.posix.join(workdir, 'plugin', distDir)]);
+      const pluginJson = JSON.parse(fs.readFileSync(repoPath('plugin/src/plugin.json'), 'utf8')) as {
         id: string;
       };
-      expect(built.id).toBe(APP_ID);
-    }
-  });
+      expect(pluginJson.id).toBe(APP_ID);
+    });
 
-  it('lets Grafana load both unsigned plugins and pins the release the plugin builds against', () => {
-    const env = environmentOf(service('grafana'));
-    const allowed = (env.GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS ?? '').split(',').map((s) => s.trim());
-    expect(allowed).toEqual(expect.arrayContaining([APP_ID, PANEL_ID]));
-    const tag = (service('grafana').image ?? '').split(':')[1];
-    const pkg = JSON.parse(fs.readFileSync(repoPath('plugin/package.json'), 'utf8')) as {
-      dependencies?: Record<string, string>;
-    };
-    const grafanaData = pkg.dependencies?.['@grafana/data'];
-    expect(grafanaData).toBeDefined();
-    expect(tag).toBe(grafanaData?.replace(/^[\^~=]/, ''));
+    it('keeps the plugins directory off the data volume, so a rebuilt image shows the new plugin', () => {
+      for (const m of mountsOf(grafana)) {
+        const inside = `${pluginsDir}/`.startsWith(`${m.target.replace(/\/+$/, '')}/`);
+        expect({ mount: m.target, pluginsDir, shadowsPlugins: inside }).toEqual({
+          mount: m.target,
+          pluginsDir,
+          shadowsPlugins: false,
+        });
+      }
+    });
+
+    it('runs the Grafana release the plugin builds against', () => {
+      const version = grafanaDataVersion();
+      expect(runtime.from).toBe(`grafana/grafana:${version}`);
+      expect(grafana.image).toBe(`anomaly-lens-grafana:${version}`);
+    });
+
+    it('lets Grafana load both unsigned plugins the build produces', () => {
+      const allowed = (environmentOf(grafana).GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS ?? '')
+        .split(',')
+        .map((s) => s.trim());
+      const panel = JSON.parse(
+        fs.readFileSync(repoPath('plugin/src/panels/overlay/plugin.json'), 'utf8')
+      ) as { id: string };
+      expect(panel.id).toBe(PANEL_ID);
+      expect(allowed).toEqual(expect.arrayContaining([APP_ID, PANEL_ID]));
+    });
   });
 
   it('mounts provisioning where Grafana reads it and the home dashboard exists there', () => {

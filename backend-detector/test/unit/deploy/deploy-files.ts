@@ -1,6 +1,6 @@
 /**
- * Readers for the deployment files (docker-compose.yml, backend-detector/Dockerfile,
- * .dockerignore) shared by the static deploy tests. No Docker engine runs in CI, so these
+ * Readers for the deployment files (docker-compose.yml, the Dockerfiles and their
+ * .dockerignore files) shared by the static deploy tests. No Docker engine runs in CI, so these
  * files are checked by parsing them and cross-checking against the repository.
  */
 import * as fs from 'node:fs';
@@ -268,4 +268,15 @@ export function dockerIgnored(ignoreText: string, relPath: string): boolean {
     if (prefixes.some((p) => rule.re.test(p))) ignored = !rule.negated;
   }
   return ignored;
+}
+
+/**
+ * The ignore file BuildKit applies to a build: `<Dockerfile>.dockerignore` beside the
+ * Dockerfile when present, else `.dockerignore` at the context root ('' when neither exists).
+ */
+export function ignoreFileFor(dockerfile: string, context = '.'): string {
+  const beside = `${dockerfile}.dockerignore`;
+  if (fs.existsSync(repoPath(beside))) return beside;
+  const atRoot = path.posix.join(context, '.dockerignore');
+  return fs.existsSync(repoPath(atRoot)) ? atRoot : '';
 }

@@ -1,16 +1,24 @@
 /**
- * Static checks of backend-detector/Dockerfile and .dockerignore: stages, paths and the
- * runtime contract (user, healthcheck, entrypoint) against the repository, since no
- * Docker engine builds the image in CI.
+ * Static checks of the Dockerfiles (backend-detector/Dockerfile, plugin/Dockerfile) and the
+ * ignore files BuildKit applies to each: stages, paths and the runtime contract (user,
+ * healthcheck, entrypoint) against the repository, since no Docker engine builds the images in CI.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SETTINGS } from '../../../src/config/schema';
-import { copiesOf, dockerfileStages, dockerIgnored, readCompose, repoPath, type Stage } from './deploy-files';
+import {
+  copiesOf,
+  dockerfileStages,
+  dockerIgnored,
+  ignoreFileFor,
+  readCompose,
+  repoPath,
+  type Stage,
+} from './deploy-files';
 
 const dockerfileText = fs.readFileSync(repoPath('backend-detector/Dockerfile'), 'utf8');
 const { args, stages } = dockerfileStages(dockerfileText);
-const ignoreText = fs.readFileSync(repoPath('.dockerignore'), 'utf8');
+const ignoreText = fs.readFileSync(repoPath(ignoreFileFor('backend-detector/Dockerfile')), 'utf8');
 const finalStage = stages[stages.length - 1];
 const stageNamed = (name: string): Stage | undefined => stages.find((s) => s.name === name);
 const defaultHttpPort = Number(SETTINGS.find((s) => s.env === 'ANOMALYLENS_HTTP_PORT')?.default);
@@ -23,6 +31,23 @@ describe('.dockerignore matching', () => {
     expect(dockerIgnored(rules, 'plugin/package.json')).toBe(false);
     expect(dockerIgnored(rules, '.services/kafka/pid')).toBe(true);
     expect(dockerIgnored(rules, 'backend-detector/src/cli/main.ts')).toBe(false);
+  });
+
+  it('lets an allow-list re-include a directory below an excluded parent', () => {
+    const rules = '*\n!package.json\n!plugin/src\n**/node_modules\n';
+    expect(dockerIgnored(rules, 'plugin/src/panels/overlay/module.tsx')).toBe(false);
+    expect(dockerIgnored(rules, 'package.json')).toBe(false);
+    expect(dockerIgnored(rules, 'plugin/package.json')).toBe(true);
+    expect(dockerIgnored(rules, 'plugin/harness/build.mjs')).toBe(true);
+    expect(dockerIgnored(rules, 'plugin/src/node_modules/x/index.js')).toBe(true);
+  });
+});
+
+describe('the ignore file BuildKit applies', () => {
+  it('is <Dockerfile>.dockerignore beside the Dockerfile, else the context root .dockerignore', () => {
+    expect(ignoreFileFor('plugin/Dockerfile')).toBe('plugin/Dockerfile.dockerignore');
+    expect(ignoreFileFor('backend-detector/Dockerfile')).toBe('.dockerignore');
+    expect(ignoreFileFor('no/such/Dockerfile', 'no/such')).toBe('');
   });
 });
 
@@ -138,5 +163,141 @@ describe('backend-detector/Dockerfile', () => {
       finalStage.instructions.find((i) => i.keyword === 'CMD')?.args ?? '[]'
     ) as string[];
     expect(cmd).toEqual(['run']);
+  });
+});
+
+/** Files below `dir` (repository-relative), skipping installs and build output. */
+function filesUnder(dir: string): string[] {
+  return fs.readdirSync(repoPath(dir), { withFileTypes: true }).flatMap((e) => {
+    const rel = path.posix.join(dir, e.name);
+    if (['node_modules', 'dist'].includes(e.name)) return [];
+    return e.isDirectory() ? filesUnder(rel) : [rel];
+  });
+}
+
+/** Whether a COPY of `sources` (files or directories, context-relative) brings `file` in. */
+const copiedBy = (sources: string[], file: string): boolean =>
+  sources.some((s) => file === s || file.startsWith(`${s.replace(/\/+$/, '')}/`));
+
+describe('plugin/Dockerfile', () => {
+  const text = fs.readFileSync(repoPath('plugin/Dockerfile'), 'utf8');
+  const plugin = dockerfileStages(text);
+  const ignoreFile = ignoreFileFor('plugin/Dockerfile');
+  const pluginIgnore = fs.readFileSync(repoPath(ignoreFile), 'utf8');
+  const builder = plugin.stages.find((s) => s.name === 'build') as Stage;
+  const contextSources = copiesOf(builder)
+    .filter((c) => c.from === undefined)
+    .flatMap((c) => c.sources);
+  const pluginPkg = JSON.parse(fs.readFileSync(repoPath('plugin/package.json'), 'utf8')) as {
+    name: string;
+    scripts: Record<string, string>;
+    dependencies: Record<string, string>;
+  };
+
+  it('builds on Node 20 and ends in the Grafana release the plugin builds against', () => {
+    expect(plugin.stages.map((s) => s.name)).toEqual(['build', 'runtime']);
+    expect(builder.from).toMatch(/^node:20[.-]/);
+    expect(plugin.stages[1].from).toBe(`grafana/grafana:${pluginPkg.dependencies['@grafana/data']}`);
+    expect(plugin.args.NODE_IMAGE).toBe(args.NODE_IMAGE); // one Node for both images
+  });
+
+  it('has its own ignore file, so the root one (which drops plugin sources) does not apply', () => {
+    expect(ignoreFile).toBe('plugin/Dockerfile.dockerignore');
+    const rootIgnore = fs.readFileSync(repoPath('.dockerignore'), 'utf8');
+    expect(dockerIgnored(rootIgnore, 'plugin/src/module.tsx')).toBe(true);
+    expect(dockerIgnored(pluginIgnore, 'plugin/src/module.tsx')).toBe(false);
+  });
+
+  it('copies only context paths that exist and that its ignore file lets through', () => {
+    expect(contextSources.length).toBeGreaterThan(5);
+    for (const source of contextSources) {
+      expect({
+        source,
+        exists: fs.existsSync(repoPath(source)),
+        ignored: dockerIgnored(pluginIgnore, source),
+      }).toEqual({ source, exists: true, ignored: false });
+    }
+  });
+
+  it('brings in every file the production webpack build reads, through the ignore file', () => {
+    const inputs = [
+      'package.json',
+      'package-lock.json',
+      'plugin/package.json',
+      'plugin/tsconfig.json',
+      'plugin/webpack.config.ts',
+      // copied into dist by .config/bundler/copyFiles.ts
+      'plugin/README.md',
+      'plugin/LICENSE',
+      'plugin/CHANGELOG.md',
+      ...filesUnder('plugin/src'),
+      ...filesUnder('plugin/.config/bundler'),
+      ...filesUnder('plugin/.config/webpack'),
+      'plugin/.config/tsconfig.json',
+      'plugin/.config/.cprc.json',
+    ];
+    expect(inputs).toContain('plugin/src/module.tsx');
+    expect(inputs).toContain('plugin/src/panels/overlay/module.ts');
+    for (const file of inputs) {
+      expect({
+        file,
+        copied: copiedBy(contextSources, file),
+        ignored: dockerIgnored(pluginIgnore, file),
+      }).toEqual({ file, copied: true, ignored: false });
+    }
+  });
+
+  it('copies every workspace manifest before npm ci, which checks the lockfile against all of them', () => {
+    const root = JSON.parse(fs.readFileSync(repoPath('package.json'), 'utf8')) as { workspaces: string[] };
+    for (const [name, stages] of [
+      ['plugin/Dockerfile', plugin.stages],
+      ['backend-detector/Dockerfile', dockerfileStages(dockerfileText).stages],
+    ] as const) {
+      for (const stage of stages) {
+        const ci = stage.instructions.findIndex((i) => i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args));
+        if (ci < 0) continue;
+        const before = copiesOf({ ...stage, instructions: stage.instructions.slice(0, ci) })
+          .filter((c) => c.from === undefined)
+          .flatMap((c) => c.sources);
+        for (const file of [
+          'package.json',
+          'package-lock.json',
+          ...root.workspaces.map((w) => `${w}/package.json`),
+        ])
+          expect({ dockerfile: name, stage: stage.name, file, copied: before.includes(file) }).toEqual({
+            dockerfile: name,
+            stage: stage.name,
+            file,
+            copied: true,
+          });
+      }
+    }
+  });
+
+  it('installs the plugin workspace and runs its own build script (the Node 20 ts-node settings live there)', () => {
+    const runs = builder.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
+    const ci = runs.find((r) => /\bnpm ci\b/.test(r));
+    expect(ci).toMatch(new RegExp(`--workspace[= ](plugin|${pluginPkg.name})\\b`));
+    const build = runs.find((r) => /\bnpm run build\b/.test(r));
+    expect(build).toMatch(/--workspace[= ]plugin\b/);
+    expect(runs.some((r) => /\bwebpack\b/.test(r))).toBe(false);
+    expect(pluginPkg.scripts.build).toMatch(/TS_NODE_COMPILER_OPTIONS=.*webpack .*--env production/);
+  });
+
+  it('keeps local installs, build output and everything else out of its context', () => {
+    for (const p of [
+      'node_modules/webpack/package.json',
+      'plugin/node_modules/react/index.js',
+      'plugin/dist/module.js',
+      'plugin/src/node_modules/x.js',
+      'plugin/.eslintcache',
+      'plugin/harness/build.mjs',
+      'backend-detector/src/cli/main.ts',
+      '.services/kafka/data',
+      '.git/HEAD',
+      'provisioning/dashboards/anomalylens/overview.json',
+    ]) {
+      expect({ path: p, ignored: dockerIgnored(pluginIgnore, p) }).toEqual({ path: p, ignored: true });
+    }
   });
 });
