@@ -119,7 +119,16 @@ describe('regionRects', () => {
       plot,
       2
     );
-    expect(rects[0].w).toBeCloseTo(2);
-    expect(rects[0].x).toBeCloseTo(59.05);
+    // 59.05..61.05 snapped outwards to whole pixels
+    expect(rects[0]).toMatchObject({ x: 59, w: 3 });
+  });
+
+  it('snaps fractional edges outwards to whole pixels', () => {
+    const rects = regionRects(
+      [{ startIdx: 0, endIdx: 0, start: 20.4, end: 30.6, peakScore: 2, severity: 'major' }],
+      px,
+      plot
+    );
+    expect(rects[0]).toMatchObject({ x: 30, w: 11 });
   });
 });

@@ -104,7 +104,7 @@ export function findAnomalyRegions(
 /**
  * Regions as pixel rectangles over the plot, clipped to it; rectangles that touch or overlap
  * after projection merge (a week-long view of minute-level flapping becomes one block), keeping
- * the worst severity.
+ * the worst severity. Edges snap outwards to whole pixels (xToPx must give device pixels).
  */
 export function regionRects(
   regions: AnomalyRegion[],
@@ -127,6 +127,10 @@ export function regionRects(
       x0 = Math.max(plot.left, mid - minWidth / 2);
       x1 = Math.min(right, x0 + minWidth);
     }
+    // Whole device pixels: a fractional edge is anti-aliased into a faint half-tint, which
+    // makes one-sample anomalies on a long time range nearly invisible.
+    x0 = Math.floor(x0);
+    x1 = Math.ceil(x1);
     const last = rects[rects.length - 1];
     if (last && x0 <= last.x + last.w + 1) {
       const end = Math.max(last.x + last.w, x1);

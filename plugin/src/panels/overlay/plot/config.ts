@@ -306,7 +306,7 @@ export function buildPlotConfig(input: PlotConfigInput): UPlotConfigBuilder {
     const focused = overlayGroups();
     if (o.showRegions) {
       for (const g of focused) {
-        for (const r of regionRects(g.regions, xToPx, u.bbox, pixelRatio())) {
+        for (const r of regionRects(g.regions, xToPx, u.bbox, 2 * pixelRatio())) {
           ctx.fillStyle = colorManipulator.alpha(severityColor(theme, r.severity), o.regionOpacity / 100);
           ctx.fillRect(r.x, r.y, r.w, r.h);
         }
@@ -317,7 +317,7 @@ export function buildPlotConfig(input: PlotConfigInput): UPlotConfigBuilder {
         const stripTop = u.valToPos(sTop, 'score', true) - (gap * height) / 2;
         const stripH = 3 * pixelRatio();
         for (const g of model.groups) {
-          for (const r of regionRects(g.regions, xToPx, u.bbox, pixelRatio())) {
+          for (const r of regionRects(g.regions, xToPx, u.bbox, 2 * pixelRatio())) {
             ctx.fillStyle = severityColor(theme, r.severity);
             ctx.fillRect(r.x, stripTop - stripH / 2, r.w, stripH);
           }
