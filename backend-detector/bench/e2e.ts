@@ -6,7 +6,6 @@
  *  2. latency: p50/p99 from produce to remote-write acknowledgement at a fixed load.
  * Skips with a message when Kafka or Prometheus is not reachable.
  */
-import * as net from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import pino from 'pino';
 import { loadConfig } from '../src/config/load';
@@ -16,6 +15,7 @@ import { DetectorService } from '../src/pipeline/service';
 import { PacedProducer, type OutgoingMessage } from '../src/simulate/kafka';
 import { planFleet, rowMessages, type FleetOptions } from '../src/simulate/kafka-plan';
 import { METRIC_KINDS } from '../src/simulate/metrics';
+import { portOpen } from '../test/integration/services';
 
 const KAFKA = process.env.ANOMALYLENS_BENCH_KAFKA ?? '127.0.0.1:9092';
 const PROMETHEUS = process.env.ANOMALYLENS_BENCH_PROMETHEUS ?? 'http://127.0.0.1:9090';
@@ -41,20 +41,6 @@ export interface E2eResult {
   latencyP50Ms?: number;
   latencyP99Ms?: number;
   latencySamples?: number;
-}
-
-function reachable(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host, port }, () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-    s.setTimeout(1000, () => {
-      s.destroy();
-      resolve(false);
-    });
-  });
 }
 
 const run = `bench-${Date.now().toString(36)}`;
@@ -235,12 +221,7 @@ async function latency(o: E2eOptions, r: E2eResult): Promise<void> {
 }
 
 export async function benchEndToEnd(o: E2eOptions = DEFAULT_E2E): Promise<E2eResult> {
-  const k = new URL(`tcp://${KAFKA}`);
-  const p = new URL(PROMETHEUS);
-  const [kUp, pUp] = await Promise.all([
-    reachable(k.hostname, Number(k.port)),
-    reachable(p.hostname, Number(p.port)),
-  ]);
+  const [kUp, pUp] = await Promise.all([portOpen(KAFKA), portOpen(PROMETHEUS)]);
   if (!kUp || !pUp) {
     return {
       skipped: `services not up (Kafka ${KAFKA} ${kUp ? 'up' : 'down'}, Prometheus ${PROMETHEUS} ${pUp ? 'up' : 'down'}): run \`npm run services:up\``,

@@ -13,7 +13,8 @@ import { DetectorService } from '../../src/pipeline/service';
 export const KAFKA = process.env.ANOMALYLENS_TEST_KAFKA ?? '127.0.0.1:9092';
 export const PROMETHEUS = process.env.ANOMALYLENS_TEST_PROMETHEUS ?? 'http://127.0.0.1:9090';
 
-function portOpen(hostPort: string): Promise<boolean> {
+/** Whether something accepts TCP connections at `host:port` or a URL (1 s timeout). */
+export function portOpen(hostPort: string): Promise<boolean> {
   const url = new URL(hostPort.includes('://') ? hostPort : `tcp://${hostPort}`);
   return new Promise((resolve) => {
     const s = net.connect({ host: url.hostname, port: Number(url.port) }, () => {
