@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 suite_started=$SECONDS
 step=0
-steps=7
+steps=9
 current=""
 timings=()
 # Every step's output is also kept here so the summary can add up the test counts.
@@ -79,3 +79,6 @@ run_step "start test services" env ANOMALYLENS_SERVICES_STARTED_FILE="$started_f
 
 run_step "integration tests" npm run test:integration --workspaces --if-present
 run_step "browser tests" npm run test:browser --workspaces --if-present
+# These start private Kafka/Prometheus instances on free ports (they kill and restart them).
+run_step "fault tests" npm run test:faults --workspaces --if-present
+run_step "security tests" npm run test:security --workspaces --if-present
