@@ -45,6 +45,8 @@ function portOpen(port: number): Promise<boolean> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A sleep that does not keep the process (jest) alive once everything else is done. */
+const unrefSleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 async function until(
   what: string,
@@ -95,7 +97,7 @@ class Proc {
     const child = this.child;
     if (!child || !this.running) return;
     child.kill(signal);
-    const done = await Promise.race([this.exited!.then(() => true), sleep(graceMs).then(() => false)]);
+    const done = await Promise.race([this.exited!.then(() => true), unrefSleep(graceMs).then(() => false)]);
     if (!done) {
       child.kill('SIGKILL');
       await this.exited;
