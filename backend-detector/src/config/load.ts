@@ -1,4 +1,6 @@
+import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as tls from 'node:tls';
 import { INPUT_FORMATS, type InputFormat } from '../ingest/types';
 import { SETTINGS, type Setting, type SettingName } from './schema';
 
@@ -22,6 +24,7 @@ export interface DetectorConfig {
   kafkaTlsCaFile: string;
   kafkaTlsCertFile: string;
   kafkaTlsKeyFile: string;
+  kafkaTlsKeyPassphrase: string;
   kafkaTlsRejectUnauthorized: boolean;
   kafkaSaslMechanism: SaslMechanism;
   kafkaSaslUsername: string;
@@ -124,7 +127,7 @@ function parseValue(s: Setting, raw: Raw, problems: string[]): unknown {
       try {
         u = new URL(v);
       } catch {
-        return bad(`not a URL: '${v}'`);
+        return bad(`not a URL: '${redactUrl(v)}'`);
       }
       if (u.protocol !== 'http:' && u.protocol !== 'https:')
         return bad(`must be http:// or https://, got '${u.protocol}'`);
@@ -225,6 +228,7 @@ function crossCheck(c: DetectorConfig, problems: string[]): void {
   if ((c.kafkaTlsCertFile === '') !== (c.kafkaTlsKeyFile === '')) {
     problems.push('kafkaTlsCertFile/kafkaTlsKeyFile: mutual TLS needs both');
   }
+  const unreadable = new Set<string>();
   for (const name of [
     'kafkaTlsCaFile',
     'kafkaTlsCertFile',
@@ -237,8 +241,10 @@ function crossCheck(c: DetectorConfig, problems: string[]): void {
       fs.accessSync(path, fs.constants.R_OK);
     } catch {
       problems.push(`${name}: cannot read file '${path}'`);
+      unreadable.add(name);
     }
   }
+  if (unreadable.size === 0) checkTlsMaterial(c, problems);
   if (c.retryMaxMs < c.retryInitialMs) problems.push('retryMaxMs: must be >= retryInitialMs');
   if (c.remoteWriteMaxPendingSamples < c.remoteWriteBatchSamples) {
     problems.push(
@@ -250,12 +256,81 @@ function crossCheck(c: DetectorConfig, problems: string[]): void {
   if (topics.includes(c.dlqTopic)) problems.push('dlqTopic: must not also be an input topic');
 }
 
+/**
+ * The TLS files must hold what their settings promise, or the connections would fail later
+ * (kafkajs retries such failures forever) with an OpenSSL message naming no setting.
+ * Messages name the file, never a passphrase.
+ */
+function checkTlsMaterial(c: DetectorConfig, problems: string[]): void {
+  const anyKafkaTlsFile =
+    c.kafkaTlsCaFile !== '' || c.kafkaTlsCertFile !== '' || c.kafkaTlsKeyPassphrase !== '';
+  if (!c.kafkaTls && anyKafkaTlsFile) {
+    problems.push(
+      'kafkaTls: is false, but Kafka TLS files or a key passphrase are set; set ANOMALYLENS_KAFKA_TLS=true to use them'
+    );
+  }
+  for (const name of ['kafkaTlsCaFile', 'remoteWriteTlsCaFile'] as const) {
+    if (c[name] === '') continue;
+    const why = caBundleProblem(fs.readFileSync(c[name], 'utf8'));
+    if (why) problems.push(`${name}: '${c[name]}' ${why}`);
+  }
+  if (c.kafkaTlsCertFile === '' || c.kafkaTlsKeyFile === '') {
+    if (c.kafkaTlsKeyPassphrase !== '')
+      problems.push('kafkaTlsKeyPassphrase: set, but there is no kafkaTlsKeyFile to decrypt');
+    return;
+  }
+  try {
+    tls.createSecureContext({
+      cert: fs.readFileSync(c.kafkaTlsCertFile),
+      key: fs.readFileSync(c.kafkaTlsKeyFile),
+      passphrase: c.kafkaTlsKeyPassphrase || undefined,
+    });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    if (code === 'ERR_OSSL_BAD_DECRYPT') {
+      problems.push(
+        c.kafkaTlsKeyPassphrase === ''
+          ? `kafkaTlsKeyFile: '${c.kafkaTlsKeyFile}' is encrypted; set ANOMALYLENS_KAFKA_TLS_KEY_PASSPHRASE`
+          : `kafkaTlsKeyPassphrase: does not decrypt kafkaTlsKeyFile '${c.kafkaTlsKeyFile}'`
+      );
+    } else if (code === 'ERR_OSSL_X509_KEY_VALUES_MISMATCH') {
+      problems.push(
+        `kafkaTlsCertFile/kafkaTlsKeyFile: the key in '${c.kafkaTlsKeyFile}' does not belong to the certificate in '${c.kafkaTlsCertFile}'`
+      );
+    } else {
+      problems.push(
+        `kafkaTlsCertFile/kafkaTlsKeyFile: '${c.kafkaTlsCertFile}' and '${c.kafkaTlsKeyFile}' are not a PEM certificate and key (${(e as Error).message})`
+      );
+    }
+  }
+}
+
+/** Why a CA bundle is unusable, or undefined (Node would silently ignore a non-PEM CA file). */
+function caBundleProblem(text: string): string | undefined {
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) return 'holds no PEM certificate (-----BEGIN CERTIFICATE-----)';
+  for (const [i, pem] of blocks.entries()) {
+    try {
+      new X509Certificate(pem);
+    } catch (e) {
+      return `certificate ${i + 1} cannot be parsed (${(e as Error).message})`;
+    }
+  }
+  return undefined;
+}
+
+/** `https://user:pass@host/` with the password masked (URL settings may carry credentials). */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:\s]*):[^/@\s]*@/i, '$1:<redacted>@');
+}
+
 /** Settings as `name=value` for the startup log, secrets masked. */
 export function describeConfig(c: DetectorConfig): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const s of SETTINGS as readonly Setting[]) {
     const v = c[s.name as SettingName];
-    out[s.name] = s.secret ? (v === '' ? '' : '<redacted>') : v;
+    if (s.secret) out[s.name] = v === '' ? '' : '<redacted>';
+    else out[s.name] = s.type === 'url' && typeof v === 'string' ? redactUrl(v) : v;
   }
   return out;
 }

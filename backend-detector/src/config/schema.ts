@@ -117,6 +117,14 @@ export const SETTINGS = [
     description: 'PEM client key for Kafka mutual TLS',
   },
   {
+    name: 'kafkaTlsKeyPassphrase',
+    env: 'ANOMALYLENS_KAFKA_TLS_KEY_PASSPHRASE',
+    type: 'string',
+    default: '',
+    secret: true,
+    description: 'Passphrase of an encrypted Kafka client key',
+  },
+  {
     name: 'kafkaTlsRejectUnauthorized',
     env: 'ANOMALYLENS_KAFKA_TLS_REJECT_UNAUTHORIZED',
     type: 'bool',
@@ -322,8 +330,9 @@ export const SETTINGS = [
     name: 'httpHost',
     env: 'ANOMALYLENS_HTTP_HOST',
     type: 'string',
-    default: '0.0.0.0',
-    description: 'Address of the HTTP server (/metrics, /healthz, /readyz, /api/status)',
+    default: '127.0.0.1',
+    description:
+      'Address of the HTTP server (/metrics, /healthz, /readyz, /api/status); loopback by default, 0.0.0.0 to let other hosts scrape it (the container image sets 0.0.0.0)',
   },
   {
     name: 'httpPort',

@@ -1,19 +1,25 @@
 import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { logLevel as KafkaLogLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { DetectorConfig } from '../config/load';
 
+/** TLS options for the Kafka connections (false = plaintext), shared by kafkajs and the preflight. */
+export function kafkaTlsOptions(c: DetectorConfig): tls.ConnectionOptions | false {
+  if (!c.kafkaTls) return false;
+  const read = (path: string) => (path === '' ? undefined : fs.readFileSync(path, 'utf8'));
+  return {
+    rejectUnauthorized: c.kafkaTlsRejectUnauthorized,
+    ca: c.kafkaTlsCaFile ? [read(c.kafkaTlsCaFile)!] : undefined,
+    cert: read(c.kafkaTlsCertFile),
+    key: read(c.kafkaTlsKeyFile),
+    passphrase: c.kafkaTlsKeyPassphrase || undefined,
+  };
+}
+
 /** kafkajs client settings (TLS, SASL, logging through pino) from the detector config. */
 export function kafkaClientConfig(c: DetectorConfig, logger: Logger): KafkaConfig {
-  const read = (path: string) => (path === '' ? undefined : fs.readFileSync(path, 'utf8'));
-  const ssl = c.kafkaTls
-    ? {
-        rejectUnauthorized: c.kafkaTlsRejectUnauthorized,
-        ca: c.kafkaTlsCaFile ? [read(c.kafkaTlsCaFile)!] : undefined,
-        cert: read(c.kafkaTlsCertFile),
-        key: read(c.kafkaTlsKeyFile),
-      }
-    : false;
   let sasl: SASLOptions | undefined;
   if (c.kafkaSaslMechanism !== 'none') {
     sasl = {
@@ -25,7 +31,7 @@ export function kafkaClientConfig(c: DetectorConfig, logger: Logger): KafkaConfi
   return {
     clientId: c.kafkaClientId,
     brokers: c.kafkaBrokers,
-    ssl,
+    ssl: kafkaTlsOptions(c),
     sasl,
     connectionTimeout: 5000,
     // Reconnect forever with capped backoff: a broker outage must not end the process.
@@ -33,6 +39,101 @@ export function kafkaClientConfig(c: DetectorConfig, logger: Logger): KafkaConfi
     logLevel: KafkaLogLevel.WARN,
     logCreator: pinoLogCreator(logger.child({ component: 'kafkajs' })),
   };
+}
+
+/** A broker's TLS endpoint refused us or we refused it: a setup problem that retrying cannot fix. */
+export class KafkaTlsError extends Error {
+  constructor(
+    message: string,
+    readonly broker: string,
+    readonly code: string
+  ) {
+    super(message);
+    this.name = 'KafkaTlsError';
+  }
+}
+
+type Probe = { ok: true } | { ok: false; code: string; message: string; tls: boolean };
+
+/** Node's certificate-verification codes, and the TLS alert/protocol errors OpenSSL reports. */
+function isTlsFailure(code: string): boolean {
+  return /^ERR_(SSL|TLS)_|CERT|SELF_SIGNED|UNABLE_TO_|SIGNATURE|HOSTNAME/.test(code);
+}
+
+function hint(code: string, broker: string): string {
+  if (/ALTNAME|HOSTNAME/.test(code))
+    return `the broker certificate does not name ${broker.replace(/:\d+$/, '')}; connect by a name or address the certificate lists`;
+  if (/ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN|ACCESS_DENIED)/.test(code))
+    return 'the broker refused our client certificate; set ANOMALYLENS_KAFKA_TLS_CERT_FILE and ANOMALYLENS_KAFKA_TLS_KEY_FILE to a certificate its truststore accepts';
+  if (/WRONG_VERSION_NUMBER|PACKET_LENGTH|RECORD_LAYER/.test(code))
+    return 'the listener does not speak TLS; point ANOMALYLENS_KAFKA_BROKERS at its SSL/SASL_SSL listener or turn ANOMALYLENS_KAFKA_TLS off';
+  if (/^ERR_(SSL|TLS)_/.test(code)) return 'the TLS handshake failed';
+  return 'the broker certificate is not trusted; set ANOMALYLENS_KAFKA_TLS_CA_FILE to the CA that signed it';
+}
+
+/** ApiVersions v0 (key 18): the one request a Kafka listener answers before authentication. */
+function apiVersionsRequest(): Buffer {
+  const clientId = Buffer.from('anomaly-lens-tls-check');
+  const header = Buffer.alloc(10);
+  header.writeInt16BE(18, 0);
+  header.writeInt16BE(0, 2);
+  header.writeInt32BE(1, 4);
+  header.writeInt16BE(clientId.length, 8);
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(header.length + clientId.length, 0);
+  return Buffer.concat([size, header, clientId]);
+}
+
+function probeBroker(broker: string, options: tls.ConnectionOptions, timeoutMs: number): Promise<Probe> {
+  const sep = broker.lastIndexOf(':');
+  const host = broker.slice(0, sep);
+  const port = Number(broker.slice(sep + 1));
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (p: Probe) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(p);
+    };
+    const socket = tls.connect({ ...options, host, port, ...(net.isIP(host) ? {} : { servername: host }) });
+    // With TLS 1.3 the server checks our certificate after our side of the handshake is
+    // done, so a refusal only shows up as the alert that answers our first request.
+    socket.once('secureConnect', () => socket.write(apiVersionsRequest()));
+    socket.once('data', () => done({ ok: true }));
+    socket.once('error', (e: NodeJS.ErrnoException) => {
+      const code = e.code ?? 'ERR_TLS_UNKNOWN';
+      done({ ok: false, code, message: e.message.trim(), tls: isTlsFailure(code) });
+    });
+    socket.once('close', () => done({ ok: false, code: 'ECLOSED', message: 'closed', tls: false }));
+    const timer = setTimeout(
+      () => done({ ok: false, code: 'ETIMEDOUT', message: 'timed out', tls: false }),
+      timeoutMs
+    );
+  });
+}
+
+/**
+ * With TLS on, handshake with every bootstrap broker before kafkajs starts: kafkajs treats an
+ * untrusted broker certificate or a refused client certificate like a network blip and would
+ * retry forever, while the Java client (rightly) fails at once. Brokers that cannot be reached
+ * are left to kafkajs's reconnects; only a definite TLS refusal throws a KafkaTlsError.
+ */
+export async function verifyKafkaTls(c: DetectorConfig, timeoutMs = 5000): Promise<void> {
+  const options = kafkaTlsOptions(c);
+  if (options === false) return;
+  const probes = await Promise.all(
+    c.kafkaBrokers.map(async (b) => ({ broker: b, probe: await probeBroker(b, options, timeoutMs) }))
+  );
+  for (const { broker, probe } of probes) {
+    if (probe.ok || !probe.tls) continue;
+    throw new KafkaTlsError(
+      `Kafka TLS handshake with ${broker} failed: ${probe.message} (${probe.code}); ${hint(probe.code, broker)}`,
+      broker,
+      probe.code
+    );
+  }
 }
 
 function pinoLogCreator(logger: Logger) {

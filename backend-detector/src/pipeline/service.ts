@@ -18,7 +18,7 @@ import type { SeriesDetector } from '../model/types';
 import { RemoteWriteClient } from '../sink/client';
 import { backoffDelay, sleep } from '../sink/retry';
 import { RemoteWriteSink } from '../sink/sink';
-import { kafkaClientConfig } from './kafka';
+import { kafkaClientConfig, verifyKafkaTls } from './kafka';
 import { OffsetTracker, type Ticket, type TopicPartitionOffset } from './offsets';
 import { Processor, type DeadLetter, type RawMessage } from './processor';
 
@@ -295,6 +295,8 @@ export class DetectorService {
     this.consumer.on(STOP, () => (this.groupJoined = false));
     this.consumer.on(DISCONNECT, () => (this.groupJoined = false));
 
+    // kafkajs would retry a refused TLS handshake forever; fail with the reason instead.
+    await verifyKafkaTls(c);
     await this.producer.connect();
     await this.admin.connect();
     if (!(await this.waitForInputTopics())) return;

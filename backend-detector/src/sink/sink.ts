@@ -3,6 +3,7 @@ import type { Label, Sample, TimeSeries } from './proto';
 import {
   backoffDelay,
   classifyStatus,
+  isAuthFailure,
   retryAfterMs,
   sleep,
   RetryAbortedError,
@@ -27,7 +28,7 @@ export interface SinkOptions {
   backoff: BackoffOptions;
 }
 
-export type FailureKind = 'network' | 'timeout' | 'http_5xx' | 'http_429';
+export type FailureKind = 'network' | 'timeout' | 'http_5xx' | 'http_429' | 'http_auth';
 
 export interface SinkEvents {
   written?(samples: number, seconds: number): void;
@@ -209,9 +210,12 @@ export class RemoteWriteSink {
           } else this.events.rejected?.(batch.length, res.status, res.body);
           return;
         }
+        const auth = isAuthFailure(res.status);
         failure = {
-          kind: res.status === 429 ? 'http_429' : 'http_5xx',
-          detail: `HTTP ${res.status}: ${res.body}`,
+          kind: auth ? 'http_auth' : res.status === 429 ? 'http_429' : 'http_5xx',
+          detail: auth
+            ? `HTTP ${res.status}: ${res.body} (credentials refused: check the remote-write username/password or bearer token)`
+            : `HTTP ${res.status}: ${res.body}`,
           retryAfter: retryAfterMs(res.retryAfter, this.opts.backoff.maxMs),
         };
       } catch (e) {

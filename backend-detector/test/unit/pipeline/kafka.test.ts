@@ -1,9 +1,8 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../../../src/config/load';
 import { kafkaClientConfig } from '../../../src/pipeline/kafka';
+import { createTestPki } from '../../support/pki';
 
 const logger = pino({ level: 'silent' });
 
@@ -18,19 +17,16 @@ describe('kafkaClientConfig', () => {
     });
   });
 
-  it('maps TLS files and SASL SCRAM settings onto kafkajs options', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'al-tls-'));
-    const file = (name: string, text: string) => {
-      const p = path.join(dir, name);
-      fs.writeFileSync(p, text);
-      return p;
-    };
+  it('maps TLS files (encrypted client key included) and SASL SCRAM settings onto kafkajs options', () => {
+    const pki = createTestPki();
+    const read = (p: string) => fs.readFileSync(p, 'utf8');
     const c = loadConfig({
       ANOMALYLENS_KAFKA_BROKERS: 'b1:9093,b2:9093',
       ANOMALYLENS_KAFKA_TLS: 'true',
-      ANOMALYLENS_KAFKA_TLS_CA_FILE: file('ca.pem', 'CA'),
-      ANOMALYLENS_KAFKA_TLS_CERT_FILE: file('cert.pem', 'CERT'),
-      ANOMALYLENS_KAFKA_TLS_KEY_FILE: file('key.pem', 'KEY'),
+      ANOMALYLENS_KAFKA_TLS_CA_FILE: pki.caCert,
+      ANOMALYLENS_KAFKA_TLS_CERT_FILE: pki.clientCert,
+      ANOMALYLENS_KAFKA_TLS_KEY_FILE: pki.clientKeyEncrypted,
+      ANOMALYLENS_KAFKA_TLS_KEY_PASSPHRASE: pki.clientKeyPassphrase,
       ANOMALYLENS_KAFKA_TLS_REJECT_UNAUTHORIZED: 'false',
       ANOMALYLENS_KAFKA_SASL_MECHANISM: 'scram-sha-256',
       ANOMALYLENS_KAFKA_SASL_USERNAME: 'detector',
@@ -38,9 +34,15 @@ describe('kafkaClientConfig', () => {
     });
     const k = kafkaClientConfig(c, logger);
     expect(k.brokers).toEqual(['b1:9093', 'b2:9093']);
-    expect(k.ssl).toEqual({ rejectUnauthorized: false, ca: ['CA'], cert: 'CERT', key: 'KEY' });
+    expect(k.ssl).toEqual({
+      rejectUnauthorized: false,
+      ca: [read(pki.caCert)],
+      cert: read(pki.clientCert),
+      key: read(pki.clientKeyEncrypted),
+      passphrase: pki.clientKeyPassphrase,
+    });
     expect(k.sasl).toEqual({ mechanism: 'scram-sha-256', username: 'detector', password: 's3cret' });
-    fs.rmSync(dir, { recursive: true });
+    fs.rmSync(pki.dir, { recursive: true });
   });
 
   it('supports SASL PLAIN over TLS with the system CAs', () => {

@@ -13,12 +13,13 @@ describe('retry policy', () => {
     expect([0, 1, 2, 3, 4, 10].map((a) => backoffDelay(a, o(1)))).toEqual([100, 200, 400, 800, 1000, 1000]);
   });
 
-  it('classifies statuses like Prometheus remote write', () => {
-    expect([200, 204, 400, 401, 404, 413, 429, 500, 503].map(classifyStatus)).toEqual([
+  it('classifies statuses like Prometheus remote write, but retries refused credentials', () => {
+    expect([200, 204, 400, 401, 403, 404, 413, 429, 500, 503].map(classifyStatus)).toEqual([
       'ok',
       'ok',
       'reject',
-      'reject',
+      'retry',
+      'retry',
       'reject',
       'reject',
       'retry',

@@ -147,6 +147,34 @@ describe('RemoteWriteSink', () => {
     sink.close();
   });
 
+  it('retries refused credentials (401/403) instead of dropping the batch, saying what to check', async () => {
+    const w = new ScriptedWriter();
+    const failures: string[] = [];
+    const rejected: number[] = [];
+    const sink = makeSink(
+      w,
+      {},
+      {
+        failed: (kind: string) => failures.push(kind),
+        rejected: (n: number) => rejected.push(n),
+      }
+    );
+    const t = new Ticket();
+    for (let i = 0; i < 3; i++) sink.add(0, labels(i), i, 1000, t);
+    w.answer({ status: 401, body: 'Unauthorized' });
+    await tick();
+    expect(sink.lastError).toMatch(/^HTTP 401: Unauthorized \(credentials refused: check/);
+    w.answer({ status: 403, body: 'Forbidden' });
+    await tick();
+    expect([t.acked, sink.reachable, rejected]).toEqual([0, false, []]);
+    w.answer();
+    await tick();
+    expect(failures).toEqual(['http_auth', 'http_auth']);
+    expect(w.requests[2]).toEqual(w.requests[0]);
+    expect(t.acked).toBe(3);
+    sink.close();
+  });
+
   it('applies backpressure: waitForCapacity blocks while too much is unacknowledged', async () => {
     const w = new ScriptedWriter();
     const sink = makeSink(w, { maxPendingSamples: 5 });
