@@ -159,4 +159,11 @@ export class EventTracker {
   snapshot(): EventTrackerState {
     return { open: this.open ? { ...this.open } : null, below: this.below, lastAbove: this.lastAbove };
   }
+
+  /** Continue from a snapshot() (the detector state codec restores into an existing tracker). */
+  restore(state: EventTrackerState): void {
+    this.open = state.open ? { ...state.open } : null;
+    this.below = state.below;
+    this.lastAbove = state.lastAbove;
+  }
 }

@@ -1,5 +1,6 @@
 import { StuckRuleState, StuckValueRule } from './stuck';
-import { EventChange, EventTracker, EventTrackerState } from '../events/tracker';
+import { AnomalyEvent, EventChange, EventTracker, EventTrackerState, Severity } from '../events/tracker';
+import { StateFormatError, StateReader, StateWriter } from './binary';
 import { DetectorConfig, resolveDetectorConfig } from './config';
 import { FeatureExtractor, FeatureState } from './features';
 import { IsolationForest, Prng, SerializedForest } from './iforest';
@@ -284,6 +285,94 @@ export class StreamingDetector implements SeriesDetector {
     };
   }
 
+  /**
+   * Binary state for model/state-codec.ts (which adds the header, config fingerprint and
+   * CRC). Everything that shapes later outputs is written bit for bit, including the PRNG
+   * state, so a decoded detector continues exactly like this one.
+   */
+  writeState(w: StateWriter): void {
+    w.f64(this.count);
+    w.f64(this.lastTimestamp);
+    w.f64(this.nextFit);
+    w.u32(this.rng.getState());
+    w.f64(this.level);
+    w.f64(this.spread);
+    w.u32(this.historyHead);
+    w.u32(this.historyCount);
+    w.array(this.history.subarray(0, this.historyCount * this.dim));
+    w.array(this.recentScores);
+    w.u32(this.recentHead);
+    w.f64(this.peak);
+    w.f64(this.peakAge);
+    w.f64(this.sinceAnnounce);
+    w.f64(this.announced);
+    this.features.writeState(w);
+    this.normalizer.writeState(w);
+    this.stuck.writeState(w);
+    const t = this.tracker.snapshot();
+    w.f64(t.below);
+    w.f64(t.lastAbove);
+    w.bool(t.open !== null);
+    if (t.open) {
+      w.f64(t.open.start);
+      w.f64(t.open.end ?? NaN);
+      w.f64(t.open.peakScore);
+      w.f64(t.open.peakAt);
+      w.u8(SEVERITIES.indexOf(t.open.severity));
+      w.f64(t.open.points);
+    }
+    w.bool(this.forest !== null);
+    if (this.forest) this.forest.writeState(w);
+  }
+
+  /** Read writeState's output into this freshly constructed detector (same state-shaping config). */
+  readState(r: StateReader): void {
+    const cfg = this.config;
+    const integer = (what: string, min = 0): number => {
+      const v = r.number(what, min, Number.MAX_SAFE_INTEGER);
+      if (!Number.isInteger(v)) throw new StateFormatError(`${what} ${v} is not an integer`);
+      return v;
+    };
+    this.count = integer('point count');
+    this.lastTimestamp = r.f64();
+    this.nextFit = integer('next fit', 1);
+    this.rng.setState(r.u32());
+    this.level = r.f64();
+    this.spread = r.number('spread', 0);
+    this.historyHead = r.count(cfg.historySize - 1, 'history head');
+    this.historyCount = r.count(cfg.historySize, 'history count');
+    if (this.historyCount < cfg.historySize && this.historyHead !== this.historyCount) {
+      throw new StateFormatError('history head does not match its count');
+    }
+    r.arrayInto(this.history.subarray(0, this.historyCount * this.dim));
+    this.history.fill(0, this.historyCount * this.dim);
+    r.arrayInto(this.recentScores);
+    this.recentHead = r.count(this.recentScores.length - 1, 'refractory head');
+    this.peak = r.f64();
+    this.peakAge = integer('peak age');
+    this.sinceAnnounce = integer('points since announcement');
+    this.announced = r.f64();
+    this.features.readState(r);
+    this.normalizer.readState(r);
+    this.stuck.readState(r);
+    const below = integer('points below close threshold');
+    const lastAbove = r.f64();
+    let open: AnomalyEvent | null = null;
+    if (r.bool()) {
+      const start = r.f64();
+      const end = r.f64();
+      const peakScore = r.f64();
+      const peakAt = r.f64();
+      const severity = SEVERITIES[r.u8()];
+      if (severity === undefined) throw new StateFormatError('unknown event severity');
+      const points = integer('event points', 1);
+      open = { start, end: Number.isNaN(end) ? null : end, peakScore, peakAt, severity, points };
+    }
+    this.tracker.restore({ open, below, lastAbove });
+    this.forest = r.bool() ? IsolationForest.readState(r, this.dim, cfg.trees) : null;
+    this.fitCount = 0;
+  }
+
   private restore(s: DetectorState): void {
     const raw = Buffer.from(s.history, 'base64');
     if (raw.length !== s.historyCount * this.dim * 8 || s.historyCount > this.config.historySize) {
@@ -315,6 +404,8 @@ export class StreamingDetector implements SeriesDetector {
     if (s.stuck) this.stuck.restore(s.stuck, s.count);
   }
 }
+
+const SEVERITIES: readonly Severity[] = ['minor', 'major', 'critical'];
 
 /** A detector for one series; `config` overrides the defaults field by field. */
 export function createSeriesDetector(config: Partial<DetectorConfig> = {}): StreamingDetector {

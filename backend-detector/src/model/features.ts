@@ -17,6 +17,8 @@
  *
  * Memory: 2 × window × 8 bytes + 48 × 8 (daily) + 336 × 8 (weekly) bytes + a few scalars.
  */
+import { StateFormatError, StateReader, StateWriter } from './binary';
+
 export type FeatureName =
   | 'value'
   | 'diff'
@@ -292,6 +294,30 @@ export class FeatureExtractor {
     this.lastBucket = s.lastBucket;
     this.bucketSum = s.bucketSum;
     this.bucketCount = s.bucketCount;
+  }
+
+  /** Binary form for the detector state codec (sizes come from the config). */
+  writeState(w: StateWriter): void {
+    w.array(this.values);
+    w.u32(this.head);
+    w.f64(this.count);
+    w.array(this.daily);
+    w.array(this.weekly);
+    w.f64(this.lastBucket);
+    w.f64(this.bucketSum);
+    w.f64(this.bucketCount);
+  }
+
+  readState(r: StateReader): void {
+    r.arrayInto(this.values);
+    this.head = r.count(this.window - 1, 'feature window head');
+    this.count = r.number('feature count', 0, Number.MAX_SAFE_INTEGER);
+    if (!Number.isInteger(this.count)) throw new StateFormatError('feature count is not an integer');
+    r.arrayInto(this.daily);
+    r.arrayInto(this.weekly);
+    this.lastBucket = r.number('feature bucket');
+    this.bucketSum = r.f64();
+    this.bucketCount = r.number('feature bucket count', 0);
   }
 }
 

@@ -3,3 +3,11 @@ export type { DetectorConfig } from './config';
 export { DEFAULT_DETECTOR_CONFIG, resolveDetectorConfig } from './config';
 export type { DetectorState, SeriesDetectorOutput } from './detector';
 export { StreamingDetector, createSeriesDetector, restoreSeriesDetector } from './detector';
+export {
+  DETECTOR_STATE_BINARY_VERSION,
+  IncompatibleStateError,
+  decodeDetectorState,
+  detectorConfigFingerprint,
+  encodeDetectorState,
+} from './state-codec';
+export type { IncompatibleStateReason } from './state-codec';

@@ -29,6 +29,8 @@ export interface NormalizerState {
   calibration: { quantiles: number[]; beta: number } | null;
 }
 
+import { StateFormatError, StateReader, StateWriter } from './binary';
+
 const LEVELS = 20;
 
 /** Merge scratch shared by all normalizers (calibration is synchronous): nothing per series. */
@@ -198,14 +200,7 @@ export class ScoreNormalizer {
     this.sinceCalibration = st.sinceCalibration;
     this.evicted.set(st.evicted);
     this.evictedCount = st.evicted.length;
-    // Rebuild the sorted calibration set: the window minus the scores pushed since the
-    // last calibration, plus those that have left it since.
-    const kept = this.historyCount - this.sinceCalibration;
-    const firstKept = this.historyCount < h.length ? 0 : this.historyHead;
-    for (let k = 0; k < kept; k++) this.sorted[k] = h[(firstKept + k) % h.length];
-    this.sorted.set(this.evicted.subarray(0, this.evictedCount), kept);
-    this.sortedCount = kept + this.evictedCount;
-    this.sorted.subarray(0, this.sortedCount).sort();
+    this.rebuildSorted();
     this.calibrated = st.calibration !== null;
     if (st.calibration) {
       if (st.calibration.quantiles.length !== LEVELS) throw new Error('normalizer state: bad quantile table');
@@ -213,5 +208,51 @@ export class ScoreNormalizer {
       this.u = this.quantiles[LEVELS - 1];
       this.beta = st.calibration.beta;
     }
+  }
+
+  /**
+   * The sorted calibration set is not stored: it is the window minus the scores pushed
+   * since the last calibration, plus those that have left it since.
+   */
+  private rebuildSorted(): void {
+    const h = this.history;
+    const kept = this.historyCount - this.sinceCalibration;
+    const firstKept = this.historyCount < h.length ? 0 : this.historyHead;
+    for (let k = 0; k < kept; k++) this.sorted[k] = h[(firstKept + k) % h.length];
+    this.sorted.set(this.evicted.subarray(0, this.evictedCount), kept);
+    this.sortedCount = kept + this.evictedCount;
+    this.sorted.subarray(0, this.sortedCount).sort();
+  }
+
+  /** Binary form for the detector state codec (the sorted copy is rebuilt, not stored). */
+  writeState(w: StateWriter): void {
+    w.u32(this.historyHead);
+    w.u32(this.historyCount);
+    w.u32(this.sinceCalibration);
+    w.u32(this.evictedCount);
+    w.array(this.history.subarray(0, this.historyCount));
+    w.array(this.evicted.subarray(0, this.evictedCount));
+    w.bool(this.calibrated);
+    w.array(this.quantiles);
+    w.f64(this.beta);
+  }
+
+  readState(r: StateReader): void {
+    const h = this.history;
+    this.historyHead = r.count(h.length - 1, 'score history head');
+    this.historyCount = r.count(h.length, 'score history count');
+    this.sinceCalibration = r.count(this.historyCount, 'scores since calibration');
+    this.evictedCount = r.count(this.evicted.length, 'evicted scores');
+    if (this.historyCount < h.length && this.historyHead !== this.historyCount) {
+      throw new StateFormatError('score history head does not match its count');
+    }
+    r.arrayInto(h.subarray(0, this.historyCount));
+    h.fill(0, this.historyCount);
+    r.arrayInto(this.evicted.subarray(0, this.evictedCount));
+    this.calibrated = r.bool();
+    r.arrayInto(this.quantiles);
+    this.u = this.quantiles[LEVELS - 1];
+    this.beta = r.number('score tail scale', MIN_EXCESS);
+    this.rebuildSorted();
   }
 }

@@ -31,6 +31,8 @@ export interface StuckRuleState {
   longest?: number;
 }
 
+import { StateReader, StateWriter } from './binary';
+
 /** Forgetting factor of the repeat rate (memory ≈ 1000 points). */
 const FORGET = 1 - 1 / 1024;
 
@@ -91,5 +93,27 @@ export class StuckValueRule {
     this.seen = s.seen;
     this.longest = s.longest ?? 0;
     this.points = points;
+  }
+
+  /** Binary form for the detector state codec. */
+  writeState(w: StateWriter): void {
+    w.bool(this.last !== null);
+    w.f64(this.last ?? 0);
+    w.f64(this.run);
+    w.f64(this.repeats);
+    w.f64(this.seen);
+    w.f64(this.longest);
+    w.f64(this.points);
+  }
+
+  readState(r: StateReader): void {
+    const hasLast = r.bool();
+    const last = r.f64();
+    this.last = hasLast ? last : null;
+    this.run = r.number('stuck run', 0);
+    this.repeats = r.number('stuck repeats', 0);
+    this.seen = r.number('stuck seen', 0);
+    this.longest = r.number('stuck longest', 0);
+    this.points = r.number('stuck points', 0);
   }
 }

@@ -1,3 +1,4 @@
+import { StateFormatError, StateReader, StateWriter } from '../binary';
 import { averagePathLength } from './pathLength';
 import { Prng } from './prng';
 
@@ -236,16 +237,58 @@ export class IsolationForest {
     ) {
       throw new Error('iforest: node arrays differ in length');
     }
-    for (let i = 0; i < child.length; i++) {
-      if (child[i] !== LEAF && (child[i] <= i || child[i] + 1 >= child.length || feature[i] >= dim)) {
-        throw new Error(`iforest: corrupt node ${i}`);
-      }
-    }
-    for (let t = 0; t < trees; t++) {
-      if (nodeStart[t] < 0 || nodeStart[t] >= child.length)
-        throw new Error(`iforest: corrupt root of tree ${t}`);
-    }
+    checkStructure(dim, nodeStart, child, feature, (m) => new Error(m));
     return new IsolationForest(dim, trees, sampleSize, nodeStart, child, feature, value, low, high);
+  }
+
+  /** Binary form for the detector state codec: shape, then the node arrays as raw bytes. */
+  writeState(w: StateWriter): void {
+    w.u16(this.dim);
+    w.u32(this.trees);
+    w.u32(this.sampleSize);
+    w.u32(this.child.length);
+    w.array(this.nodeStart);
+    w.array(this.child);
+    w.array(this.feature);
+    w.array(this.value);
+    w.array(this.low);
+    w.array(this.high);
+  }
+
+  /** Read writeState's output; the forest must have `dim` features and `trees` trees. */
+  static readState(r: StateReader, dim: number, trees: number): IsolationForest {
+    const fail = (m: string): Error => new StateFormatError(`forest: ${m}`);
+    if (r.u16() !== dim) throw fail('dimension does not match the features');
+    if (r.u32() !== trees) throw fail('tree count does not match');
+    const sampleSize = r.count(1 << 24, 'sample size', 1);
+    const nodes = r.count(trees * (2 * sampleSize - 1), 'node count', trees);
+    const nodeStart = new Int32Array(trees);
+    const child = new Int32Array(nodes);
+    const feature = new Uint16Array(nodes);
+    const value = new Float32Array(nodes);
+    const low = new Float32Array(nodes);
+    const high = new Float32Array(nodes);
+    for (const a of [nodeStart, child, feature, value, low, high]) r.arrayInto(a);
+    checkStructure(dim, nodeStart, child, feature, fail);
+    return new IsolationForest(dim, trees, sampleSize, nodeStart, child, feature, value, low, high);
+  }
+}
+
+/** Every child index points forward and inside the arrays, every root is a node. */
+function checkStructure(
+  dim: number,
+  nodeStart: Int32Array,
+  child: Int32Array,
+  feature: Uint16Array,
+  fail: (message: string) => Error
+): void {
+  for (let i = 0; i < child.length; i++) {
+    if (child[i] !== LEAF && (child[i] <= i || child[i] + 1 >= child.length || feature[i] >= dim)) {
+      throw fail(`iforest: corrupt node ${i}`);
+    }
+  }
+  for (let t = 0; t < nodeStart.length; t++) {
+    if (nodeStart[t] < 0 || nodeStart[t] >= child.length) throw fail(`iforest: corrupt root of tree ${t}`);
   }
 }
 
