@@ -5,6 +5,7 @@
 import pino from 'pino';
 import { CONFIG_FILE_ENV, ConfigError, describeConfig, loadConfig, settingsHelp } from '../config/load';
 import { createSeriesDetector } from '../model/detector';
+import { streamingDetectorCodec } from '../pipeline/detector-codec';
 import { DetectorService } from '../pipeline/service';
 import { parseOptions, reportCliError } from './args';
 
@@ -58,6 +59,7 @@ export async function run(argv: string[]): Promise<number> {
   const service = new DetectorService(config, {
     logger,
     createDetector: () => createSeriesDetector(),
+    stateCodec: streamingDetectorCodec(),
     onFatal: (err) => {
       logger.fatal({ err }, 'consumer stopped for good; shutting down');
       exitCode = 1;

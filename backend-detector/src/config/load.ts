@@ -47,6 +47,8 @@ export interface DetectorConfig {
   remoteWriteConcurrency: number;
   retryInitialMs: number;
   retryMaxMs: number;
+  modelsTopic: string;
+  checkpointIntervalMs: number;
   commitIntervalMs: number;
   shutdownTimeoutMs: number;
   httpHost: string;

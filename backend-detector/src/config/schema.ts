@@ -307,6 +307,25 @@ export const SETTINGS = [
     max: 600000,
     description: 'Backoff ceiling (ms); retries continue while consumption is paused',
   },
+  // Model state
+  {
+    name: 'modelsTopic',
+    env: 'ANOMALYLENS_MODELS_TOPIC',
+    type: 'string',
+    default: 'anomalylens.models',
+    description:
+      "Compacted topic holding each series' detector state; created (compacted, one partition per input partition) if missing",
+  },
+  {
+    name: 'checkpointIntervalMs',
+    env: 'ANOMALYLENS_CHECKPOINT_INTERVAL_MS',
+    type: 'int',
+    default: '30000',
+    min: 0,
+    max: 3600000,
+    description:
+      "How often each partition's changed series states are checkpointed to the models topic and its offset committed (ms); a restart re-reads at most this much. 0 = no checkpoints: offsets commit every ANOMALYLENS_COMMIT_INTERVAL_MS and a restart re-warms every series",
+  },
   // Offsets, HTTP, logs
   {
     name: 'commitIntervalMs',
@@ -315,7 +334,7 @@ export const SETTINGS = [
     default: '1000',
     min: 50,
     max: 600000,
-    description: 'How often acknowledged offsets are committed (ms)',
+    description: 'How often acknowledged offsets are committed (ms) when checkpoints are off',
   },
   {
     name: 'shutdownTimeoutMs',

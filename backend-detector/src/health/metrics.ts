@@ -22,6 +22,12 @@ export class DetectorMetrics {
   readonly modelFits: Counter<string>;
   readonly lastMessageTime: Gauge<string>;
   readonly offsetCommits: Counter<'result'>;
+  readonly checkpoints: Counter<'result'>;
+  readonly checkpointStatesWritten: Counter<string>;
+  readonly checkpointBytesWritten: Counter<string>;
+  readonly checkpointDuration: Histogram<string>;
+  readonly statesRestored: Counter<'result'>;
+  readonly restoreDuration: Histogram<string>;
 
   constructor(withProcessMetrics = true) {
     const r = [this.registry];
@@ -117,6 +123,40 @@ export class DetectorMetrics {
       name: `${p}offset_commits_total`,
       help: 'Offset commits, by result',
       labelNames: ['result'],
+      registers: r,
+    });
+    this.checkpoints = new Counter({
+      name: `${p}checkpoints_total`,
+      help: 'Partition checkpoints (changed series states written, then the offset committed), by result',
+      labelNames: ['result'],
+      registers: r,
+    });
+    this.checkpointStatesWritten = new Counter({
+      name: `${p}checkpoint_states_written_total`,
+      help: 'Series states (and tombstones of forgotten series) written to the model-state topic',
+      registers: r,
+    });
+    this.checkpointBytesWritten = new Counter({
+      name: `${p}checkpoint_bytes_written_total`,
+      help: 'Bytes written to the model-state topic',
+      registers: r,
+    });
+    this.checkpointDuration = new Histogram({
+      name: `${p}checkpoint_duration_seconds`,
+      help: 'Time a partition checkpoint holds its partition: waiting for acknowledgements, writing states, committing',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: r,
+    });
+    this.statesRestored = new Counter({
+      name: `${p}states_restored_total`,
+      help: 'Series states read back from the model-state topic on partition assignment, by result (restored, incompatible = rebuilt from scratch)',
+      labelNames: ['result'],
+      registers: r,
+    });
+    this.restoreDuration = new Histogram({
+      name: `${p}restore_duration_seconds`,
+      help: 'Time to read back the states of newly assigned partitions',
+      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
       registers: r,
     });
     if (withProcessMetrics) collectDefaultMetrics({ register: this.registry, prefix: p });

@@ -80,6 +80,25 @@ export class RateConverter {
     return { point: this.point(s, delta / dt) };
   }
 
+  /** Previous reading of a counter series (checkpoints carry it so rates continue exactly). */
+  peek(seriesKey: string): { value: number; timestamp: number } | undefined {
+    const st = this.state.get(seriesKey);
+    return st ? { value: st.value, timestamp: st.timestamp } : undefined;
+  }
+
+  /** Continue a counter series from a checkpointed reading. */
+  put(seriesKey: string, reading: { value: number; timestamp: number }, now: number): void {
+    this.state.set(seriesKey, { value: reading.value, timestamp: reading.timestamp, lastSeen: now });
+  }
+
+  forget(seriesKey: string): void {
+    this.state.delete(seriesKey);
+  }
+
+  clear(): void {
+    this.state.clear();
+  }
+
   /** Forget series not seen since `cutoff` (epoch ms of `now` passed to convert). */
   evictIdle(cutoff: number): number {
     let removed = 0;

@@ -46,6 +46,8 @@ export class Ticket implements AckTarget {
 
 interface PartitionState {
   tickets: Ticket[];
+  /** whenSettled() callers waiting for the partition's batches to be acknowledged. */
+  settled: Array<(settled: boolean) => void>;
   /** Highest offset whose batch and all earlier ones are done, not yet committed. */
   committable?: string;
 }
@@ -67,7 +69,7 @@ export class OffsetTracker {
     const key = `${topic}\u0000${partition}`;
     let state = this.partitions.get(key);
     if (!state) {
-      state = { tickets: [] };
+      state = { tickets: [], settled: [] };
       this.partitions.set(key, state);
     }
     const owner = state;
@@ -98,6 +100,17 @@ export class OffsetTracker {
     return n;
   }
 
+  /**
+   * Resolves true once every batch opened so far on the partition is fully acknowledged,
+   * or false if the bookkeeping is reset first (a rebalance). Checkpoints wait on it so a
+   * saved state never runs ahead of what Prometheus has.
+   */
+  whenSettled(topic: string, partition: number): Promise<boolean> {
+    const s = this.partitions.get(`${topic}\u0000${partition}`);
+    if (!s || s.tickets.length === 0) return Promise.resolve(true);
+    return new Promise((resolve) => s.settled.push(resolve));
+  }
+
   /** Offsets ready to commit since the last call (consumed by the call). */
   takeCommittable(): TopicPartitionOffset[] {
     const out: TopicPartitionOffset[] = [];
@@ -124,6 +137,7 @@ export class OffsetTracker {
    */
   reset(): void {
     this.gen++;
+    for (const s of this.partitions.values()) for (const w of s.settled.splice(0)) w(false);
     this.partitions.clear();
   }
 
@@ -131,5 +145,6 @@ export class OffsetTracker {
     while (s.tickets.length > 0 && s.tickets[0].done) {
       s.committable = s.tickets.shift()!.lastOffset;
     }
+    if (s.tickets.length === 0) for (const w of s.settled.splice(0)) w(true);
   }
 }

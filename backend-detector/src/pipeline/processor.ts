@@ -3,6 +3,7 @@ import { seriesKey } from '../ingest/labels';
 import { RateConverter, type RateSkip } from '../ingest/rates';
 import { InvalidMessageError, type InputFormat, type InvalidReason, type MetricPoint } from '../ingest/types';
 import type { DetectorOutput, SeriesDetector } from '../model/types';
+import type { SeriesCheckpoint } from './model-records';
 import { outputLabelSets, outputValues } from '../sink/output-series';
 import type { Label } from '../sink/proto';
 import type { AckTarget } from '../sink/sink';
@@ -56,12 +57,35 @@ export interface ProcessorOptions {
 
 interface SeriesState {
   detector: SeriesDetector;
+  metric: string;
+  labels: Record<string, string>;
   labelSets: Label[][];
   shard: number;
+  /** `topic NUL partition` the series first arrived on: its checkpoints belong to that partition. */
+  source: string;
   lastTimestamp: number;
   lastSeen: number;
   anomalous: boolean;
   fits: number;
+  /** Changed since its last checkpoint. */
+  dirty: boolean;
+  /**
+   * Restored from a checkpoint taken at this source offset: re-delivered points up to it are
+   * already in the model (and were acknowledged before the checkpoint was written), so they
+   * are passed over.
+   */
+  skipThrough?: bigint;
+}
+
+/** A series' place in the input, for checkpoints. */
+interface Position {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+function sourceOf(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
 }
 
 /**
@@ -114,8 +138,91 @@ export class Processor {
       if (e instanceof InvalidMessageError) return { message, reason: e.reason, detail: e.message };
       throw e;
     }
-    for (const p of points) this.score(p, ticket);
+    const at: Position = { topic: message.topic, partition: message.partition, offset: message.offset };
+    for (const p of points) this.score(p, ticket, at);
     return undefined;
+  }
+
+  /**
+   * Checkpoints of the series of one partition that changed since their last checkpoint, as
+   * of `offset` (the partition's last processed offset), produced lazily so the caller can
+   * write them in bounded chunks. Each yielded series counts as clean.
+   */
+  *takeCheckpoints(
+    topic: string,
+    partition: number,
+    offset: string,
+    encode: (detector: SeriesDetector) => Uint8Array
+  ): Generator<SeriesCheckpoint> {
+    const source = sourceOf(topic, partition);
+    for (const [key, st] of this.series) {
+      if (st.source !== source || !st.dirty) continue;
+      st.dirty = false;
+      yield {
+        sourceTopic: topic,
+        sourcePartition: partition,
+        seriesKey: key,
+        offset,
+        metric: st.metric,
+        labels: st.labels,
+        lastTimestamp: st.lastTimestamp,
+        anomalous: st.anomalous,
+        counter: this.rates.peek(key),
+        model: encode(st.detector),
+      };
+    }
+  }
+
+  /** Count every series of the partition as changed (their last checkpoint write failed). */
+  markDirty(topic: string, partition: number): void {
+    const source = sourceOf(topic, partition);
+    for (const st of this.series.values()) if (st.source === source) st.dirty = true;
+  }
+
+  /** Continue a series from its checkpoint (before any of its points are processed). */
+  restoreSeries(cp: SeriesCheckpoint, detector: SeriesDetector): void {
+    this.series.set(cp.seriesKey, {
+      detector,
+      metric: cp.metric,
+      labels: cp.labels,
+      labelSets: outputLabelSets(cp.metric, cp.labels, this.opts.outputLabels),
+      shard: fnv1a(cp.seriesKey) % this.opts.shards,
+      source: sourceOf(cp.sourceTopic, cp.sourcePartition),
+      lastTimestamp: cp.lastTimestamp,
+      lastSeen: this.now(),
+      anomalous: cp.anomalous,
+      fits: detector.fits,
+      dirty: false,
+      skipThrough: BigInt(cp.offset),
+    });
+    if (cp.counter) this.rates.put(cp.seriesKey, cp.counter, this.now());
+  }
+
+  /**
+   * Forget every series (and counter state): after a rebalance the group restarts each
+   * partition at its committed offset, and the checkpoints describe exactly that point.
+   */
+  clear(): void {
+    this.series.clear();
+    this.rates.clear();
+  }
+
+  /**
+   * Forget series of one partition idle for longer than `idleMs`; returns their keys (the
+   * checkpoint writer turns them into tombstones).
+   */
+  evictIdleOf(topic: string, partition: number, idleMs: number): string[] {
+    const source = sourceOf(topic, partition);
+    const cutoff = this.now() - idleMs;
+    const removed: string[] = [];
+    for (const [key, st] of this.series) {
+      if (st.source === source && st.lastSeen < cutoff) {
+        this.series.delete(key);
+        this.rates.forget(key);
+        removed.push(key);
+      }
+    }
+    return removed;
   }
 
   /** Forget series (and counter state) idle for longer than `idleMs`; returns how many. */
@@ -132,9 +239,13 @@ export class Processor {
     return removed;
   }
 
-  private score(p: MetricPoint, ticket: AckTarget & { expect(n: number): void }): void {
+  private score(p: MetricPoint, ticket: AckTarget & { expect(n: number): void }, at: Position): void {
     const key = seriesKey(p.metric, p.labels);
     let st = this.series.get(key);
+    if (st?.skipThrough !== undefined) {
+      if (BigInt(at.offset) <= st.skipThrough) return;
+      st.skipThrough = undefined;
+    }
     if (!st) {
       if (this.series.size >= this.opts.maxSeries) {
         this.hooks.pointDropped?.('series_limit', p);
@@ -150,17 +261,22 @@ export class Processor {
       }
       st = {
         detector,
+        metric: p.metric,
+        labels: p.labels,
         labelSets: outputLabelSets(p.metric, p.labels, this.opts.outputLabels),
         shard: fnv1a(key) % this.opts.shards,
+        source: sourceOf(at.topic, at.partition),
         lastTimestamp: -Infinity,
         lastSeen: 0,
         anomalous: false,
         fits: 0,
+        dirty: true,
       };
       this.series.set(key, st);
       this.hooks.seriesCreated?.(key);
     }
     st.lastSeen = this.now();
+    st.dirty = true;
     // Detectors need non-decreasing time; an older or repeated timestamp is a
     // re-delivery (at-least-once) or a late point, already reflected in Prometheus.
     if (p.timestamp <= st.lastTimestamp) {

@@ -19,6 +19,15 @@ import { RemoteWriteClient } from '../sink/client';
 import { backoffDelay, sleep } from '../sink/retry';
 import { RemoteWriteSink } from '../sink/sink';
 import { kafkaClientConfig, verifyKafkaTls } from './kafka';
+import {
+  CHECKPOINT_FRAMING_VERSION,
+  CHECKPOINT_HEADERS,
+  checkpointKey,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  type DetectorStateCodec,
+} from './model-records';
+import { ModelStore, type StateRecord } from './model-store';
 import { OffsetTracker, type Ticket, type TopicPartitionOffset } from './offsets';
 import { Processor, type DeadLetter, type RawMessage } from './processor';
 
@@ -30,6 +39,11 @@ export interface ServiceDeps {
   onFatal?: (error: Error) => void;
   /** Sample timestamps of each acknowledged remote write (benchmarks measure latency with it). */
   onAcknowledged?: (sampleTimestamps: number[]) => void;
+  /**
+   * Turns the detectors made by createDetector into bytes and back. Without it (or with
+   * checkpointIntervalMs 0) no model state is checkpointed or restored.
+   */
+  stateCodec?: DetectorStateCodec;
 }
 
 /** Headers a dead-lettered record carries, besides the original ones. */
@@ -50,6 +64,10 @@ const LAG_REFRESH_MS = 5_000;
 const HEARTBEAT_EVERY_MESSAGES = 256;
 /** Longest pause between looks for a missing input topic. */
 const TOPIC_WAIT_MAX_MS = 10_000;
+/** How often partitions are looked at for a due checkpoint. */
+const CHECKPOINT_TICK_MS = 250;
+
+const tpKey = (topic: string, partition: number) => `${topic}/${partition}`;
 
 /**
  * `anomaly-lens run`: a kafkajs consumer group feeding the processor, the remote-write
@@ -102,6 +120,17 @@ export class DetectorService {
   private backpressured = false;
   private httpPort = 0;
   private readonly onFatal: (error: Error) => void;
+  /** Model-state checkpoints (undefined when off). */
+  private readonly codec?: DetectorStateCodec;
+  private readonly modelStore?: ModelStore;
+  /** Bumped on every group join; work of an older generation stops at the next look. */
+  private generation = 0;
+  /** Per partition of this generation: its series' states are loaded (the promise settles). */
+  private readonly restores = new Map<string, Promise<void>>();
+  /** Per partition: work that must not interleave (its batches, its checkpoints). */
+  private readonly partitionLocks = new Map<string, Promise<void>>();
+  /** Per partition: when and where the last checkpoint committed. */
+  private readonly lastCheckpoint = new Map<string, { at: number; next?: bigint }>();
 
   constructor(
     private readonly config: DetectorConfig,
@@ -126,6 +155,16 @@ export class DetectorService {
       allowAutoTopicCreation: true,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
+    if (config.checkpointIntervalMs > 0 && deps.stateCodec) {
+      this.codec = deps.stateCodec;
+      this.modelStore = new ModelStore(
+        this.kafka,
+        this.producer,
+        this.admin,
+        { topic: config.modelsTopic, groupId: config.kafkaGroupId },
+        this.logger.child({ component: 'model-state' })
+      );
+    }
     this.client = new RemoteWriteClient({
       url: config.remoteWriteUrl,
       timeoutMs: config.remoteWriteTimeoutMs,
@@ -272,15 +311,26 @@ export class DetectorService {
     const { GROUP_JOIN, CRASH, STOP, DISCONNECT } = this.consumer.events;
     this.consumer.on(GROUP_JOIN, (e) => {
       // A new generation restarts each partition at its committed offset: commit what
-      // is acknowledged, then forget the old generation's bookkeeping.
+      // is acknowledged, then forget the old generation's bookkeeping. With checkpoints,
+      // offsets move only together with the saved states, so nothing is committed here:
+      // every series is dropped and reloaded as of its partition's committed offset.
       const acknowledged = this.tracker.takeCommittable();
       this.tracker.reset();
-      void this.commit(acknowledged);
+      this.generation++;
+      if (this.modelStore) {
+        this.processor.clear();
+        this.metrics.activeSeries.set(0);
+        this.restores.clear();
+        this.lastCheckpoint.clear();
+      } else {
+        void this.commit(acknowledged);
+      }
       this.lag.clear();
       this.positions.clear();
       this.metrics.consumerLag.reset();
       this.assignment = e.payload.memberAssignment;
       this.groupJoined = true;
+      if (this.modelStore) this.startRestores(this.generation);
       this.logger.info(
         { memberId: e.payload.memberId, assignment: e.payload.memberAssignment },
         'joined consumer group'
@@ -300,6 +350,13 @@ export class DetectorService {
     await this.producer.connect();
     await this.admin.connect();
     if (!(await this.waitForInputTopics())) return;
+    if (this.modelStore) {
+      await this.modelStore.ensureTopic(c.inputTopics.map((t) => t.topic));
+      this.logger.info(
+        { topic: c.modelsTopic, intervalMs: c.checkpointIntervalMs },
+        'model states are checkpointed and restored on partition assignment'
+      );
+    }
     await this.consumer.connect();
     await this.consumer.subscribe({
       topics: c.inputTopics.map((t) => t.topic),
@@ -312,11 +369,15 @@ export class DetectorService {
       eachBatch: (payload) => this.eachBatch(payload),
     });
     this.consuming = true;
-    this.timers.push(setInterval(() => void this.commit(), c.commitIntervalMs));
+    if (this.modelStore) this.timers.push(setInterval(() => this.checkpointDue(), CHECKPOINT_TICK_MS));
+    else this.timers.push(setInterval(() => void this.commit(), c.commitIntervalMs));
     this.timers.push(setInterval(() => void this.probeIfIdle(), PROBE_INTERVAL_MS));
     this.timers.push(setInterval(() => void this.refreshLag(), LAG_REFRESH_MS));
     this.timers.push(
       setInterval(() => {
+        // With checkpoints, idle series are forgotten inside their partition's checkpoint
+        // (a tombstone in the same step), so a restore never revives a forgotten series.
+        if (this.modelStore) return;
         const evicted = this.processor.evictIdle(c.seriesIdleTimeoutS * 1000);
         if (evicted > 0) this.logger.info({ evicted }, 'forgot idle series');
         this.metrics.activeSeries.set(this.processor.activeSeries);
@@ -359,22 +420,226 @@ export class DetectorService {
     if (this.stopping || batch.isEmpty()) return;
     if (this.firstMessage === 0) this.firstMessage = Date.now();
     this.activeBatches++;
-    const ticket = this.tracker.open(batch.topic, batch.partition, batch.lastOffset());
     try {
-      await this.processBatch(p, ticket);
-    } catch (e) {
-      // kafkajs retries the batch from its last resolved offset; an unsealed ticket
-      // would hold back this partition's commits for good.
-      this.tracker.discard(ticket);
-      throw e;
+      const generation = this.generation;
+      if (this.modelStore) {
+        // Series of a newly assigned partition continue from their saved states, never
+        // from a fresh model: hold its first batch until the states are loaded.
+        await this.awaitRestore(batch.topic, batch.partition, p.heartbeat);
+        if (generation !== this.generation || !p.isRunning() || p.isStale()) return;
+      }
+      await this.withPartitionLock(batch.topic, batch.partition, async () => {
+        if (generation !== this.generation) return;
+        const ticket = this.tracker.open(batch.topic, batch.partition, batch.lastOffset());
+        try {
+          await this.processBatch(p, ticket, generation);
+        } catch (e) {
+          // kafkajs retries the batch from its last resolved offset; an unsealed ticket
+          // would hold back this partition's commits for good.
+          this.tracker.discard(ticket);
+          throw e;
+        }
+      });
     } finally {
       this.activeBatches--;
     }
   }
 
+  /** Run `fn` when no other batch or checkpoint of the partition is running. */
+  private withPartitionLock<T>(topic: string, partition: number, fn: () => Promise<T>): Promise<T> {
+    const key = tpKey(topic, partition);
+    const previous = this.partitionLocks.get(key) ?? Promise.resolve();
+    const run = previous.then(fn);
+    const tail = run.then(
+      () => undefined,
+      () => undefined
+    );
+    this.partitionLocks.set(key, tail);
+    void tail.then(() => {
+      if (this.partitionLocks.get(key) === tail) this.partitionLocks.delete(key);
+    });
+    return run;
+  }
+
+  /** Start loading the saved states of every input partition of the new assignment. */
+  private startRestores(generation: number): void {
+    const inputs = new Set(this.config.inputTopics.map((t) => t.topic));
+    const wanted: Array<{ topic: string; partition: number }> = [];
+    for (const [topic, partitions] of Object.entries(this.assignment)) {
+      if (!inputs.has(topic)) continue;
+      for (const partition of partitions) wanted.push({ topic, partition });
+    }
+    const now = Date.now();
+    for (const w of wanted) this.lastCheckpoint.set(tpKey(w.topic, w.partition), { at: now });
+    const loading = this.restoreStates(wanted, generation);
+    // Failures are reported where the batches wait on it.
+    loading.catch(() => undefined);
+    for (const w of wanted) this.restores.set(tpKey(w.topic, w.partition), loading);
+  }
+
+  private async restoreStates(
+    wanted: Array<{ topic: string; partition: number }>,
+    generation: number
+  ): Promise<void> {
+    const store = this.modelStore!;
+    const codec = this.codec!;
+    const t0 = Date.now();
+    const records = await store.load(wanted);
+    if (generation !== this.generation) return;
+    let restored = 0;
+    let incompatible = 0;
+    const reasons = new Set<string>();
+    for (const [key, value] of records) {
+      try {
+        const cp = decodeCheckpoint(value);
+        const detector = codec.decode(cp.model);
+        this.processor.restoreSeries(cp, detector);
+        restored++;
+      } catch (e) {
+        // A state this detector cannot read (another version, another detector config,
+        // damage) is never half-used: the series starts over with a fresh model.
+        incompatible++;
+        reasons.add((e as Error).message);
+        this.logger.debug({ err: e, key: key.replace(/[\u0000\u0001]/g, ' ') }, 'model state not restorable');
+      }
+    }
+    this.metrics.statesRestored.inc({ result: 'restored' }, restored);
+    if (incompatible > 0) this.metrics.statesRestored.inc({ result: 'incompatible' }, incompatible);
+    this.metrics.restoreDuration.observe((Date.now() - t0) / 1000);
+    this.metrics.activeSeries.set(this.processor.activeSeries);
+    const log = { partitions: wanted, restored, ms: Date.now() - t0 };
+    if (incompatible > 0)
+      this.logger.warn(
+        { ...log, incompatible, reasons: [...reasons].slice(0, 3) },
+        'restored model states; some could not be read and start over with a fresh model'
+      );
+    else this.logger.info(log, 'restored model states');
+  }
+
+  private async awaitRestore(
+    topic: string,
+    partition: number,
+    heartbeat: () => Promise<void>
+  ): Promise<void> {
+    const key = tpKey(topic, partition);
+    let loading = this.restores.get(key);
+    if (!loading) {
+      // A partition the join event did not list (should not happen): load it now.
+      loading = this.restoreStates([{ topic, partition }], this.generation);
+      this.restores.set(key, loading);
+    }
+    for (;;) {
+      let settled = false;
+      try {
+        settled = await Promise.race([loading.then(() => true), sleep(1000).then(() => false)]);
+      } catch (e) {
+        // Scoring without the states would re-send different samples for re-read points:
+        // fail the batch (kafkajs retries it) and try the load again.
+        this.restores.delete(key);
+        this.logger.error({ err: e, topic, partition }, 'loading model states failed; retrying');
+        throw e;
+      }
+      if (settled) return;
+      await heartbeat().catch(() => undefined);
+    }
+  }
+
+  /** Timer: checkpoint every assigned partition whose interval has elapsed. */
+  private checkpointDue(): void {
+    if (this.stopping || !this.groupJoined) return;
+    const now = Date.now();
+    const generation = this.generation;
+    for (const [key, cp] of this.lastCheckpoint) {
+      if (now - cp.at < this.config.checkpointIntervalMs) continue;
+      const next = this.positions.get(key);
+      cp.at = now;
+      if (next === undefined || next === cp.next) continue;
+      const slash = key.lastIndexOf('/');
+      const topic = key.slice(0, slash);
+      const partition = Number(key.slice(slash + 1));
+      void this.withPartitionLock(topic, partition, () => this.checkpoint(topic, partition, generation));
+    }
+  }
+
+  /**
+   * One partition's checkpoint, under its lock (no batch of it runs meanwhile): wait until
+   * the sink acknowledged every point processed so far, write the states of the series that
+   * changed (and tombstones of series forgotten as idle), then commit the next offset. The
+   * committed offset and the saved states thus describe the same moment, so whoever resumes
+   * the partition re-scores re-read points with identical models (identical samples).
+   */
+  private async checkpoint(
+    topic: string,
+    partition: number,
+    generation: number,
+    final = false
+  ): Promise<boolean> {
+    const key = tpKey(topic, partition);
+    const next = this.positions.get(key);
+    const last = this.lastCheckpoint.get(key);
+    if (next === undefined || !last || last.next === next) return true;
+    const t0 = Date.now();
+    // At shutdown the sink has drained already; otherwise a stop must not wait on a sink outage.
+    const settled = final
+      ? await this.tracker.whenSettled(topic, partition)
+      : await Promise.race([
+          this.tracker.whenSettled(topic, partition),
+          this.stopRequested.then(() => false),
+        ]);
+    if (!settled || generation !== this.generation) return false;
+    const codec = this.codec!;
+    const store = this.modelStore!;
+    const offset = (next - 1n).toString();
+    const headers = {
+      [CHECKPOINT_HEADERS.framing]: String(CHECKPOINT_FRAMING_VERSION),
+      [CHECKPOINT_HEADERS.stateVersion]: String(codec.version),
+      [CHECKPOINT_HEADERS.config]: codec.fingerprint,
+      [CHECKPOINT_HEADERS.sourceOffset]: offset,
+    };
+    const evicted = this.processor.evictIdleOf(topic, partition, this.config.seriesIdleTimeoutS * 1000);
+    let states = 0;
+    const processor = this.processor;
+    function* records(): Generator<StateRecord> {
+      for (const seriesKey of evicted) {
+        states++;
+        yield { key: checkpointKey(topic, partition, seriesKey), value: null, sourcePartition: partition };
+      }
+      for (const cp of processor.takeCheckpoints(topic, partition, offset, (d) => codec.encode(d))) {
+        states++;
+        yield {
+          key: checkpointKey(topic, partition, cp.seriesKey),
+          value: encodeCheckpoint(cp),
+          headers,
+          sourcePartition: partition,
+        };
+      }
+    }
+    try {
+      const bytes = await store.write(records());
+      this.metrics.checkpointStatesWritten.inc(states);
+      this.metrics.checkpointBytesWritten.inc(bytes);
+    } catch (e) {
+      // Nothing is committed; the series written so far are ahead of the committed offset,
+      // which restores handle (their re-read points are passed over). Save them all again.
+      this.processor.markDirty(topic, partition);
+      this.metrics.checkpoints.inc({ result: 'error' });
+      this.logger.warn({ err: e, topic, partition }, 'writing model states failed; will retry');
+      return false;
+    }
+    if (evicted.length > 0)
+      this.logger.info({ topic, partition, evicted: evicted.length }, 'forgot idle series');
+    this.metrics.activeSeries.set(this.processor.activeSeries);
+    await this.commit([{ topic, partition, offset: next.toString() }]);
+    this.lastCheckpoint.set(key, { at: Date.now(), next });
+    this.metrics.checkpoints.inc({ result: 'ok' });
+    this.metrics.checkpointDuration.observe((Date.now() - t0) / 1000);
+    return true;
+  }
+
   private async processBatch(
     { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload,
-    ticket: Ticket
+    ticket: Ticket,
+    generation: number
   ): Promise<void> {
     const format = this.formats.get(batch.topic) ?? 'auto';
     const deadLetters: DeadLetter[] = [];
@@ -382,7 +647,7 @@ export class DetectorService {
     let sinceHeartbeat = 0;
     for (const m of batch.messages) {
       if (!this.sink.hasCapacity) await this.waitForSink(heartbeat, isRunning);
-      if (this.stopping || !isRunning() || isStale()) break;
+      if (this.stopping || !isRunning() || isStale() || generation !== this.generation) break;
       const raw: RawMessage = {
         topic: batch.topic,
         partition: batch.partition,
@@ -534,6 +799,21 @@ export class DetectorService {
     return this.committing;
   }
 
+  /** Final checkpoints of every partition at shutdown (after the sink drained). */
+  private async checkpointAll(): Promise<void> {
+    const generation = this.generation;
+    const tasks: Array<Promise<boolean>> = [];
+    for (const key of this.lastCheckpoint.keys()) {
+      const slash = key.lastIndexOf('/');
+      const topic = key.slice(0, slash);
+      const partition = Number(key.slice(slash + 1));
+      tasks.push(
+        this.withPartitionLock(topic, partition, () => this.checkpoint(topic, partition, generation, true))
+      );
+    }
+    await Promise.all(tasks);
+  }
+
   private async probeSink(): Promise<void> {
     try {
       const res = await this.client.write([]);
@@ -578,7 +858,8 @@ export class DetectorService {
         { pending: this.sink.pending },
         'sink not drained before the shutdown timeout; unacknowledged points will be re-read'
       );
-    if (this.consuming) await step('commit', () => this.commit());
+    if (this.consuming && this.modelStore && drained) await step('checkpoint', () => this.checkpointAll());
+    else if (this.consuming && !this.modelStore) await step('commit', () => this.commit());
     this.sink.close();
     await step('leave the consumer group', () => this.consumer.disconnect());
     await step('disconnect the producer', () => this.producer.disconnect());

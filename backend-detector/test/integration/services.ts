@@ -8,6 +8,7 @@ import { Kafka, logLevel, type Message } from 'kafkajs';
 import pino from 'pino';
 import { loadConfig, type DetectorConfig } from '../../src/config/load';
 import { createSeriesDetector } from '../../src/model/detector';
+import { streamingDetectorCodec } from '../../src/pipeline/detector-codec';
 import { DetectorService } from '../../src/pipeline/service';
 
 export const KAFKA = process.env.ANOMALYLENS_TEST_KAFKA ?? '127.0.0.1:9092';
@@ -95,10 +96,18 @@ export async function startDetector(
     ANOMALYLENS_HTTP_HOST: '127.0.0.1',
     ANOMALYLENS_HTTP_PORT: '0',
     ANOMALYLENS_COMMIT_INTERVAL_MS: '200',
+    ANOMALYLENS_CHECKPOINT_INTERVAL_MS: '500',
     ...env,
   });
+  // Each run keeps its model states in a topic of its own, named after its input topic.
+  if (env.ANOMALYLENS_MODELS_TOPIC === undefined)
+    config.modelsTopic = `${config.inputTopics[0].topic}.models`;
   const logger = pino({ level: process.env.ANOMALYLENS_TEST_LOG_LEVEL ?? 'error' }, pino.destination(2));
-  const service = new DetectorService(config, { logger, createDetector: () => createSeriesDetector() });
+  const service = new DetectorService(config, {
+    logger,
+    createDetector: () => createSeriesDetector(),
+    stateCodec: streamingDetectorCodec(),
+  });
   await service.start();
   return { service, config };
 }
