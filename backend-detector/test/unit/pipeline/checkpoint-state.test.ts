@@ -1,0 +1,214 @@
+import { createSeriesDetector } from '../../../src/model/detector';
+import { streamingDetectorCodec } from '../../../src/pipeline/detector-codec';
+import {
+  CheckpointFormatError,
+  checkpointKey,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  parseCheckpointKey,
+  type SeriesCheckpoint,
+} from '../../../src/pipeline/model-records';
+import { OffsetTracker } from '../../../src/pipeline/offsets';
+import { Processor, type RawMessage, type SampleSink } from '../../../src/pipeline/processor';
+import type { Label } from '../../../src/sink/proto';
+
+class RecordingSink implements SampleSink {
+  samples: string[] = [];
+  add(_shard: number, labels: Label[], value: number, ts: number): void {
+    const name = labels.find((l) => l.name === '__name__')!.value;
+    const host = labels.find((l) => l.name === 'host')?.value;
+    this.samples.push(`${name} ${host} ${ts} ${value}`);
+  }
+}
+
+const T = Date.UTC(2026, 10, 20);
+const codec = streamingDetectorCodec();
+
+function message(offset: number, host: string, i: number, partition = 0): RawMessage {
+  const value = 50 + 10 * Math.sin(i / 7) + (i % 5) + (i === 150 ? 60 : 0);
+  return {
+    topic: 'metrics',
+    partition,
+    offset: String(offset),
+    key: null,
+    value: Buffer.from(JSON.stringify({ ts: T + i * 60_000, metric: 'cpu', value, labels: { host } })),
+    timestamp: T,
+  };
+}
+
+function processor(sink: SampleSink) {
+  return new Processor(sink, {
+    createDetector: () => createSeriesDetector(),
+    maxMessageBytes: 10_000,
+    maxSeries: 100,
+    shards: 2,
+  });
+}
+
+/** Messages of two hosts interleaved on partition 0, one host on partition 1. */
+function stream(n: number): RawMessage[] {
+  const out: RawMessage[] = [];
+  for (let i = 0; i < n; i++) {
+    out.push(message(2 * i, 'a', i), message(2 * i + 1, 'b', i), message(i, 'c', i, 1));
+  }
+  return out;
+}
+
+describe('checkpoint records', () => {
+  const cp: SeriesCheckpoint = {
+    sourceTopic: 'metrics',
+    sourcePartition: 2,
+    seriesKey: 'cpu\u0000host\u0001a',
+    offset: '12345678901234',
+    metric: 'cpu',
+    labels: { host: 'a' },
+    lastTimestamp: T,
+    anomalous: true,
+    counter: { value: 7, timestamp: T - 1000 },
+    model: Buffer.from([1, 2, 3, 250]),
+  };
+
+  it('round-trips every field, including a series that never scored', () => {
+    expect(decodeCheckpoint(encodeCheckpoint(cp))).toEqual({ ...cp, model: Buffer.from([1, 2, 3, 250]) });
+    const fresh = decodeCheckpoint(encodeCheckpoint({ ...cp, lastTimestamp: -Infinity, counter: undefined }));
+    expect(fresh.lastTimestamp).toBe(-Infinity);
+    expect(fresh.counter).toBeUndefined();
+  });
+
+  it('rejects foreign, truncated, other-version and incomplete records', () => {
+    const good = encodeCheckpoint(cp);
+    expect(() => decodeCheckpoint(Buffer.from('{"json":true}'))).toThrow(CheckpointFormatError);
+    expect(() => decodeCheckpoint(good.subarray(0, 20))).toThrow(/truncated/);
+    const other = Buffer.from(good);
+    other[4] = 99;
+    expect(() => decodeCheckpoint(other)).toThrow(/framing version 99/);
+    const meta = Buffer.from(JSON.stringify({ t: 'metrics' }));
+    const head = Buffer.alloc(9);
+    Buffer.from('ALCP').copy(head);
+    head.writeUInt8(1, 4);
+    head.writeUInt32BE(meta.length, 5);
+    expect(() => decodeCheckpoint(Buffer.concat([head, meta]))).toThrow(/incomplete/);
+  });
+
+  it('keys name the source partition and the series, and parse back', () => {
+    const key = checkpointKey('metrics', 3, cp.seriesKey);
+    expect(parseCheckpointKey(key)).toEqual({ topic: 'metrics', partition: 3, seriesKey: cp.seriesKey });
+    expect(parseCheckpointKey('no separators')).toBeUndefined();
+  });
+});
+
+describe('Processor checkpoints', () => {
+  it('a processor restored from checkpoints re-scores re-read points into identical samples', () => {
+    const all = stream(300);
+    const cut = 200 * 3; // messages processed before the checkpoint
+    const crash = 260 * 3; // ... and before the crash
+
+    // Uninterrupted run: the reference samples.
+    const refSink = new RecordingSink();
+    const ref = processor(refSink);
+    const tracker = new OffsetTracker();
+    for (const m of all) ref.process(m, 'native', tracker.open(m.topic, m.partition, m.offset));
+
+    // Run until the crash, checkpointing both partitions at the cut.
+    const sink = new RecordingSink();
+    const first = processor(sink);
+    const saved: Buffer[] = [];
+    for (let i = 0; i < crash; i++) {
+      const m = all[i];
+      first.process(m, 'native', tracker.open(m.topic, m.partition, m.offset));
+      if (i === cut - 1) {
+        for (const p of [0, 1]) {
+          const lastOffset = all
+            .slice(0, cut)
+            .filter((x) => x.partition === p)
+            .at(-1)!.offset;
+          for (const c of first.takeCheckpoints('metrics', p, lastOffset, codec.encode))
+            saved.push(encodeCheckpoint(c));
+        }
+      }
+    }
+    expect(saved).toHaveLength(3);
+
+    // Restart: restore, then re-read everything after the checkpoint.
+    const restartedSink = new RecordingSink();
+    const second = processor(restartedSink);
+    for (const b of saved) {
+      const c = decodeCheckpoint(b);
+      second.restoreSeries(c, codec.decode(c.model));
+    }
+    for (const m of all.slice(cut)) second.process(m, 'native', tracker.open(m.topic, m.partition, m.offset));
+    expect(restartedSink.samples.length).toBeGreaterThan(0);
+    // Every sample the restarted processor wrote equals the uninterrupted run's sample.
+    const reference = new Set(refSink.samples);
+    for (const s of restartedSink.samples) expect(reference.has(s)).toBe(true);
+    expect(restartedSink.samples).toEqual(
+      refSink.samples.slice(refSink.samples.length - restartedSink.samples.length)
+    );
+  });
+
+  it('passes over re-read points a state already contains (checkpoint written, commit lost)', () => {
+    const all = stream(120).filter((m) => m.partition === 0);
+    const sink = new RecordingSink();
+    const first = processor(sink);
+    const tracker = new OffsetTracker();
+    for (const m of all.slice(0, 100)) first.process(m, 'native', tracker.open(m.topic, 0, m.offset));
+    const states = [...first.takeCheckpoints('metrics', 0, all[99].offset, codec.encode)];
+    const second = processor(new RecordingSink());
+    const restartedSink = new RecordingSink();
+    const restarted = processor(restartedSink);
+    for (const c of states) restarted.restoreSeries(c, codec.decode(c.model));
+    // The committed offset is older than the states: messages 80..119 are read again.
+    for (const m of all.slice(80)) restarted.process(m, 'native', tracker.open(m.topic, 0, m.offset));
+    for (const m of all) second.process(m, 'native', tracker.open(m.topic, 0, m.offset));
+    // Only points after the checkpoint produce samples, exactly as the uninterrupted run did.
+    expect(restartedSink.samples.length).toBeGreaterThan(0);
+    const fresh = new RecordingSink();
+    const uninterrupted = processor(fresh);
+    for (const m of all) uninterrupted.process(m, 'native', tracker.open(m.topic, 0, m.offset));
+    const afterCheckpoint = fresh.samples.filter((s) => Number(s.split(' ')[2]) >= T + 50 * 60_000);
+    expect(restartedSink.samples).toEqual(afterCheckpoint);
+  });
+
+  it('forgets idle series of one partition only, and marks a partition dirty again', () => {
+    let now = 1_000_000;
+    const p = new Processor(
+      new RecordingSink(),
+      { createDetector: () => createSeriesDetector(), maxMessageBytes: 10_000, maxSeries: 100, shards: 1 },
+      {},
+      () => now
+    );
+    const tracker = new OffsetTracker();
+    p.process(message(0, 'a', 0), 'native', tracker.open('metrics', 0, '0'));
+    p.process(message(0, 'c', 0, 1), 'native', tracker.open('metrics', 1, '0'));
+    now += 10_000;
+    expect(p.evictIdleOf('metrics', 0, 5_000)).toEqual(['cpu\u0000host\u0001a']);
+    expect(p.activeSeries).toBe(1);
+    expect([...p.takeCheckpoints('metrics', 1, '0', codec.encode)]).toHaveLength(1);
+    expect([...p.takeCheckpoints('metrics', 1, '0', codec.encode)]).toHaveLength(0);
+    p.markDirty('metrics', 1);
+    expect([...p.takeCheckpoints('metrics', 1, '0', codec.encode)]).toHaveLength(1);
+  });
+});
+
+describe('OffsetTracker.whenSettled', () => {
+  it('resolves true once every batch of the partition is acknowledged, false on a reset', async () => {
+    const t = new OffsetTracker();
+    await expect(t.whenSettled('m', 0)).resolves.toBe(true);
+    const a = t.open('m', 0, '5');
+    a.expect(2);
+    a.seal();
+    let settled: boolean | undefined;
+    void t.whenSettled('m', 0).then((s) => (settled = s));
+    a.ack(1);
+    await Promise.resolve();
+    expect(settled).toBeUndefined();
+    a.ack(1);
+    await Promise.resolve();
+    expect(settled).toBe(true);
+    const b = t.open('m', 0, '9');
+    b.expect(1);
+    const pending = t.whenSettled('m', 0);
+    t.reset();
+    await expect(pending).resolves.toBe(false);
+  });
+});
