@@ -168,6 +168,8 @@ export class RemoteWriteSink {
     if (s.inFlight || s.queue.length === 0 || this.abort.signal.aborted) return;
     const batch = s.queue.splice(0, this.opts.batchSamples);
     s.inFlight = true;
+    // Per request, not per sample: keeps the backlog gauge current while the endpoint is down.
+    this.events.pendingChanged?.(this.pendingSamples);
     void this.deliver(batch).then(
       () => this.finish(s, batch),
       (e: unknown) => {
@@ -224,6 +226,7 @@ export class RemoteWriteSink {
       }
       this.consecutiveFailures++;
       this.lastErrorText = failure.detail;
+      this.events.pendingChanged?.(this.pendingSamples);
       const delay = Math.max(failure.retryAfter ?? 0, backoffDelay(attempt, this.opts.backoff));
       this.events.failed?.(failure.kind, failure.detail, delay);
       await sleep(delay, this.abort.signal);

@@ -112,7 +112,8 @@ export class SecureStack {
   }
 
   async produce(topic: string, messages: Message[]): Promise<void> {
-    const producer = this.kafka.client().producer();
+    // A topic just created may take a moment to be served on a busy machine: retry for a while.
+    const producer = this.kafka.client({ retry: { retries: 10, maxRetryTime: 1000 } }).producer();
     await producer.connect();
     try {
       await producer.send({ topic, messages });

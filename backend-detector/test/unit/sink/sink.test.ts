@@ -151,18 +151,22 @@ describe('RemoteWriteSink', () => {
     const w = new ScriptedWriter();
     const failures: string[] = [];
     const rejected: number[] = [];
+    const pending: number[] = [];
     const sink = makeSink(
       w,
       {},
       {
         failed: (kind: string) => failures.push(kind),
         rejected: (n: number) => rejected.push(n),
+        pendingChanged: (n: number) => pending.push(n),
       }
     );
     const t = new Ticket();
     for (let i = 0; i < 3; i++) sink.add(0, labels(i), i, 1000, t);
     w.answer({ status: 401, body: 'Unauthorized' });
     await tick();
+    // The backlog gauge follows the held samples while the endpoint refuses them.
+    expect(pending.slice(-1)).toEqual([3]);
     expect(sink.lastError).toMatch(/^HTTP 401: Unauthorized \(credentials refused: check/);
     w.answer({ status: 403, body: 'Forbidden' });
     await tick();
