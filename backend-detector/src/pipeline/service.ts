@@ -428,37 +428,57 @@ export class DetectorService {
         await this.awaitRestore(batch.topic, batch.partition, p.heartbeat);
         if (generation !== this.generation || !p.isRunning() || p.isStale()) return;
       }
-      await this.withPartitionLock(batch.topic, batch.partition, async () => {
-        if (generation !== this.generation) return;
-        const ticket = this.tracker.open(batch.topic, batch.partition, batch.lastOffset());
-        try {
-          await this.processBatch(p, ticket, generation);
-        } catch (e) {
-          // kafkajs retries the batch from its last resolved offset; an unsealed ticket
-          // would hold back this partition's commits for good.
-          this.tracker.discard(ticket);
-          throw e;
-        }
-      });
+      await this.withPartitionLock(
+        batch.topic,
+        batch.partition,
+        async () => {
+          if (generation !== this.generation || !p.isRunning() || p.isStale()) return;
+          const ticket = this.tracker.open(batch.topic, batch.partition, batch.lastOffset());
+          try {
+            await this.processBatch(p, ticket, generation);
+          } catch (e) {
+            // kafkajs retries the batch from its last resolved offset; an unsealed ticket
+            // would hold back this partition's commits for good.
+            this.tracker.discard(ticket);
+            throw e;
+          }
+        },
+        p.heartbeat
+      );
     } finally {
       this.activeBatches--;
     }
   }
 
-  /** Run `fn` when no other batch or checkpoint of the partition is running. */
-  private withPartitionLock<T>(topic: string, partition: number, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Run `fn` when no other batch or checkpoint of the partition is running. A batch waiting
+   * here keeps heartbeating (`keepAlive`): kafkajs only heartbeats from its fetch loop, which
+   * this wait holds up, and a checkpoint may wait on the sink for a while.
+   */
+  private async withPartitionLock<T>(
+    topic: string,
+    partition: number,
+    fn: () => Promise<T>,
+    keepAlive?: () => Promise<void>
+  ): Promise<T> {
     const key = tpKey(topic, partition);
     const previous = this.partitionLocks.get(key) ?? Promise.resolve();
-    const run = previous.then(fn);
-    const tail = run.then(
-      () => undefined,
-      () => undefined
-    );
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const tail = previous.then(() => mine);
     this.partitionLocks.set(key, tail);
-    void tail.then(() => {
+    try {
+      if (keepAlive) {
+        while (!(await Promise.race([previous.then(() => true), sleep(1000).then(() => false)])))
+          await keepAlive().catch(() => undefined);
+      } else {
+        await previous;
+      }
+      return await fn();
+    } finally {
+      release();
       if (this.partitionLocks.get(key) === tail) this.partitionLocks.delete(key);
-    });
-    return run;
+    }
   }
 
   /** Start loading the saved states of every input partition of the new assignment. */
