@@ -1,5 +1,6 @@
 import { decodeCollectd, looksLikeCollectd, type CollectdSample } from './collectd';
 import { decodeInflux, looksLikeInflux } from './influx';
+import { checkPoint, DEFAULT_INGEST_LIMITS, type IngestLimits, type PointShape } from './limits';
 import { decodeNative } from './native';
 import { InvalidMessageError, type InputFormat, type MetricPoint } from './types';
 
@@ -11,12 +12,34 @@ export interface DecodeOptions {
   maxBytes: number;
   /** Used for line-protocol lines without a timestamp (the Kafka record time). */
   messageTimestamp: number;
+  /** Timestamp window, label count and lengths (DEFAULT_INGEST_LIMITS when absent). */
+  limits?: IngestLimits;
+  /** The detector's clock for the timestamp window; without it the window is not checked. */
+  now?: number;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Decode one Kafka record value; throws InvalidMessageError with a reason on bad input. */
+/**
+ * Decode one Kafka record value; throws InvalidMessageError with a reason on bad input. A
+ * message is taken whole or dead-lettered whole: one point outside the limits rejects it.
+ */
 export function decodeMessage(value: Buffer | null, opts: DecodeOptions): Decoded {
+  const decoded = decodeFormat(value, opts);
+  const limits = opts.limits ?? DEFAULT_INGEST_LIMITS;
+  const list: PointShape[] = decoded.format === 'collectd' ? decoded.samples : decoded.points;
+  let checkedLabels: Record<string, string> | undefined;
+  for (let i = 0; i < list.length; i++) {
+    const p = list[i];
+    // Fields of one line / value list share their labels object: check those once.
+    const labelsChecked = p.labels === checkedLabels;
+    checkPoint(p, limits, opts.now, list.length > 1 ? `point ${i + 1} of ${list.length}` : '', labelsChecked);
+    checkedLabels = p.labels;
+  }
+  return decoded;
+}
+
+function decodeFormat(value: Buffer | null, opts: DecodeOptions): Decoded {
   if (value === null || value.length === 0) throw new InvalidMessageError('empty', 'empty message');
   if (value.length > opts.maxBytes) {
     throw new InvalidMessageError('oversized', `message is ${value.length} bytes, limit ${opts.maxBytes}`);

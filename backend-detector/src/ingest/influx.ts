@@ -74,13 +74,15 @@ function parseLine(line: string, defaultTimestamp: number, out: MetricPoint[]): 
   const c = new Cursor(line);
   const measurement = c.token(', ', ', \\');
   if (measurement === '') fail('missing measurement');
-  const tags: Record<string, string> = {};
+  // Null prototype: a tag named `__proto__` must be a tag, not a prototype change.
+  const tags: Record<string, string> = Object.create(null) as Record<string, string>;
   while (c.peek() === ',') {
     c.pos++;
     const key = c.token('=, ', ',= \\');
     c.expect('=', `'=' after tag key '${key}'`);
     const value = c.token(', ', ',= \\');
     if (key === '' || value === '') fail(`empty tag key or value near column ${c.pos}`);
+    if (key in tags) throw new InvalidMessageError('duplicate_label', `tag '${key}' is given twice`);
     tags[key] = value;
   }
   c.expect(' ', 'a space before the fields');
@@ -109,7 +111,9 @@ function parseLine(line: string, defaultTimestamp: number, out: MetricPoint[]): 
   }
 }
 
-const FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+// Unambiguous on purpose: `\d+\.?\d*` lets the engine split a digit run two ways and
+// backtracks quadratically on a long invalid value (1 MB of digits took over an hour).
+const FLOAT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const TRUE = new Set(['t', 'T', 'true', 'True', 'TRUE']);
 const FALSE = new Set(['f', 'F', 'false', 'False', 'FALSE']);
 
@@ -131,7 +135,7 @@ function parseFieldValue(c: Cursor, key: string): number | null {
   if (/^[+-]?\d+i$/.test(raw)) num = Number(raw.slice(0, -1));
   else if (/^\d+u$/.test(raw)) num = Number(raw.slice(0, -1));
   else if (FLOAT.test(raw)) num = Number(raw);
-  else fail(`field '${key}' has an invalid value '${raw}'`);
+  else fail(`field '${key}' has an invalid value '${raw.slice(0, 64)}'`);
   if (!Number.isFinite(num)) throw new InvalidMessageError('non_finite', `field '${key}' is not finite`);
   return num;
 }

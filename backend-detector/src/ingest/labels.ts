@@ -4,6 +4,8 @@
  * collide with the names the detector adds.
  */
 
+import { InvalidMessageError } from './types';
+
 const RESERVED = new Set(['metric', '__name__']);
 
 /** Prometheus label name charset; anything else becomes `_`. */
@@ -17,20 +19,48 @@ export function sanitizeLabelName(name: string): string {
   return out;
 }
 
-/** Copy labels with sanitized names, dropping empty values (Prometheus treats them as absent). */
+/**
+ * Copy labels with sanitized names, dropping empty values (Prometheus treats them as absent).
+ * Two names that sanitize to the same one (`a-b`, `a.b`) are refused rather than one silently
+ * overwriting the other: the input is ambiguous.
+ */
 export function cleanLabels(raw: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(raw)) {
+  for (const name of Object.keys(raw)) {
+    const value = raw[name];
     if (value === '') continue;
-    out[sanitizeLabelName(name)] = value;
+    const clean = sanitizeLabelName(name);
+    if (Object.prototype.hasOwnProperty.call(out, clean)) {
+      const first = Object.keys(raw).find(
+        (n) => n !== name && raw[n] !== '' && sanitizeLabelName(n) === clean
+      );
+      throw new InvalidMessageError(
+        'duplicate_label',
+        `labels '${first ?? clean}' and '${name}' both become the label name '${clean}'`
+      );
+    }
+    out[clean] = value;
   }
   return out;
 }
 
-/** Stable identity of a series: metric plus its labels sorted by name. */
+/** The key's separators; a metric name or label value containing them is escaped. */
+const SEPARATORS = /[\u0000-\u0002]/;
+const SEPARATORS_G = /[\u0000-\u0002]/g;
+
+function escapeKeyPart(s: string): string {
+  if (!SEPARATORS.test(s)) return s;
+  return s.replace(SEPARATORS_G, (c) => `\u0002${c.charCodeAt(0)}`);
+}
+
+/**
+ * Stable identity of a series: metric plus its labels sorted by name. Injective: names are
+ * sanitized (no control characters) and a value or metric containing a separator is escaped,
+ * so `m{a="x\u0001y"}` and `m{a="x", ...}` never share a detector.
+ */
 export function seriesKey(metric: string, labels: Record<string, string>): string {
   const names = Object.keys(labels).sort();
-  let key = metric;
-  for (const name of names) key += `\u0000${name}\u0001${labels[name]}`;
+  let key = escapeKeyPart(metric);
+  for (const name of names) key += `\u0000${name}\u0001${escapeKeyPart(labels[name])}`;
   return key;
 }

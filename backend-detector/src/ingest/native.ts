@@ -44,7 +44,8 @@ function decodeLabels(raw: unknown, where: string): Record<string, string> {
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new InvalidMessageError('wrong_type', `${where}.labels must be an object`);
   }
-  const labels: Record<string, string> = {};
+  // Null prototype: a label named `__proto__` must be a label, not a prototype change.
+  const labels: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
     if (typeof value !== 'string') {
       throw new InvalidMessageError('wrong_type', `${where}.labels.${name} must be a string`);

@@ -14,7 +14,8 @@ function checkRange(ms: number, raw: unknown): number {
 /** Native format `ts`: ISO-8601 string or epoch milliseconds. */
 export function parseNativeTimestamp(raw: unknown): number {
   if (typeof raw === 'number') {
-    return checkRange(raw, raw);
+    // Prometheus keeps integer milliseconds; a fractional part (sub-ms producers) is cut off.
+    return checkRange(Math.floor(raw), raw);
   }
   if (typeof raw === 'string') {
     // Date.parse accepts many non-ISO shapes; require at least a full date.
@@ -40,7 +41,14 @@ export function parseEpochSeconds(raw: unknown): number {
 /** Line-protocol timestamp: integer nanoseconds (Telegraf's default precision). */
 export function parseNanoseconds(raw: string): number {
   if (!/^-?\d+$/.test(raw)) {
-    throw new InvalidMessageError('invalid_line_protocol', `timestamp is not an integer: ${raw}`);
+    throw new InvalidMessageError(
+      'invalid_line_protocol',
+      `timestamp is not an integer: ${raw.slice(0, 40)}`
+    );
+  }
+  // int64 has at most 19 digits; a longer one is garbage, and BigInt of a huge one is slow.
+  if (raw.replace(/^-/, '').length > 19) {
+    throw new InvalidMessageError('invalid_timestamp', `timestamp out of range: ${raw.slice(0, 40)}…`);
   }
   // Integer ns exceed 2^53; BigInt keeps the millisecond part exact.
   return checkRange(Number(BigInt(raw) / 1_000_000n), raw);

@@ -23,8 +23,17 @@ export const INVALID_REASONS = [
   'invalid_timestamp',
   'invalid_line_protocol',
   'unknown_format',
+  /** Outside the accepted time window: Prometheus would reject the whole remote-write batch. */
+  'timestamp_too_old',
+  'timestamp_in_future',
+  'too_many_labels',
+  'label_too_long',
+  /** Two labels with the same name once sanitized, or a tag given twice. */
+  'duplicate_label',
 ] as const;
 export type InvalidReason = (typeof INVALID_REASONS)[number];
+
+const MAX_DETAIL = 500;
 
 /** Thrown by decoders; the pipeline turns it into a dead-letter record. */
 export class InvalidMessageError extends Error {
@@ -32,7 +41,8 @@ export class InvalidMessageError extends Error {
     readonly reason: InvalidReason,
     detail: string
   ) {
-    super(detail);
+    // Details quote the input; bound them so a 1 MB field does not become a 1 MB log line.
+    super(detail.length > MAX_DETAIL ? `${detail.slice(0, MAX_DETAIL)}…` : detail);
     this.name = 'InvalidMessageError';
   }
 }

@@ -1,0 +1,119 @@
+import { InvalidMessageError } from './types';
+
+/**
+ * What a decoded point may look like to be scored and written. Each limit guards the
+ * remote-write sink: Prometheus rejects a whole batch (HTTP 4xx/5xx, rolled back) for one
+ * sample too old for its TSDB head, and a single sample far in the future moves the head
+ * forward so that every later, current sample is "too old" — one bad point would wedge the
+ * pipeline. Long or numerous labels cost memory per series and make the series unusable
+ * in Grafana. So such points are dead-lettered at decode, with a reason.
+ */
+export interface IngestLimits {
+  /** Oldest accepted point, relative to the detector's clock (ms). */
+  maxAgeMs: number;
+  /** Newest accepted point ahead of the detector's clock (ms): agent clock skew. */
+  maxFutureMs: number;
+  /** Input labels per series (the detector adds `metric`, `__name__` and any static ones). */
+  maxLabels: number;
+  /** Characters of a label name. */
+  maxLabelNameLength: number;
+  /** Characters of a label value and of the metric name (which becomes the `metric` label). */
+  maxLabelValueLength: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Defaults for the provisioned Prometheus: its out_of_order_time_window is 30 days behind
+ * its newest sample, which may itself be up to `maxFutureMs` ahead of now, so a day of
+ * margin. 10 minutes of future skew and the label limits are Grafana Mimir's defaults
+ * (creation_grace_period, max_label_names_per_series, max_label_name/value_length).
+ */
+export const DEFAULT_INGEST_LIMITS: Readonly<IngestLimits> = {
+  maxAgeMs: 29 * DAY_MS,
+  maxFutureMs: 10 * 60_000,
+  maxLabels: 30,
+  maxLabelNameLength: 1024,
+  maxLabelValueLength: 2048,
+};
+
+/** The point fields every format yields; validated once decoding is done. */
+export interface PointShape {
+  metric: string;
+  labels: Record<string, string>;
+  timestamp: number;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function clip(s: string): string {
+  return s.length > 64 ? `${s.slice(0, 64)}…` : s;
+}
+
+/**
+ * Checks one decoded point against the limits; throws InvalidMessageError naming the
+ * point (`where`) and the limit. `now` = the detector's clock; without it the time window
+ * is not checked (offline decoding).
+ */
+export function checkPoint(
+  p: PointShape,
+  limits: IngestLimits,
+  now: number | undefined,
+  where: string,
+  labelsChecked = false
+): void {
+  const at = where ? `${where}: ` : '';
+  if (now !== undefined) {
+    if (p.timestamp < now - limits.maxAgeMs) {
+      throw new InvalidMessageError(
+        'timestamp_too_old',
+        `${at}timestamp ${iso(p.timestamp)} is older than the accepted ${limits.maxAgeMs / 1000} s (before ${iso(now - limits.maxAgeMs)})`
+      );
+    }
+    if (p.timestamp > now + limits.maxFutureMs) {
+      throw new InvalidMessageError(
+        'timestamp_in_future',
+        `${at}timestamp ${iso(p.timestamp)} is more than ${limits.maxFutureMs / 1000} s ahead of the detector's clock (${iso(now)})`
+      );
+    }
+  }
+  checkValue(p.metric, 'metric name', limits, at);
+  if (labelsChecked) return;
+  let n = 0;
+  for (const name in p.labels) {
+    if (++n > limits.maxLabels) {
+      throw new InvalidMessageError(
+        'too_many_labels',
+        `${at}${Object.keys(p.labels).length} labels, limit ${limits.maxLabels}`
+      );
+    }
+    if (name.length > limits.maxLabelNameLength) {
+      throw new InvalidMessageError(
+        'label_too_long',
+        `${at}label name '${clip(name)}' is ${name.length} characters, limit ${limits.maxLabelNameLength}`
+      );
+    }
+    checkValue(p.labels[name], `label '${clip(name)}'`, limits, at);
+  }
+}
+
+/** With the u flag a surrogate pair is one code point, so only unpaired halves match. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+function checkValue(v: string, what: string, limits: IngestLimits, at: string): void {
+  if (v.length > limits.maxLabelValueLength) {
+    throw new InvalidMessageError(
+      'label_too_long',
+      `${at}${what} is ${v.length} characters, limit ${limits.maxLabelValueLength}`
+    );
+  }
+  // JSON can spell unpaired UTF-16 surrogates (\ud800): no valid UTF-8 exists for them.
+  if (LONE_SURROGATE.test(v)) {
+    throw new InvalidMessageError(
+      'invalid_encoding',
+      `${at}${what} contains an unpaired surrogate (\\uD800-\\uDFFF)`
+    );
+  }
+}
