@@ -10,9 +10,14 @@ export interface HealthSource {
   status(): StreamStatus;
 }
 
+/** Allowed methods: every endpoint is read-only. */
+const ALLOW = 'GET, HEAD';
+
 /**
  * /metrics (Prometheus text), /healthz (liveness), /readyz (group joined and sink
  * reachable; 503 with the reasons otherwise) and /api/status (JSON stream health).
+ * Read-only: other methods get 405 and the connection is closed without reading a request
+ * body, so nothing a client sends is ever parsed beyond the request line and headers.
  */
 export class HealthServer {
   private server?: http.Server;
@@ -21,10 +26,15 @@ export class HealthServer {
 
   async listen(port: number, host: string): Promise<number> {
     const server = http.createServer((req, res) => {
-      void this.handle(req, res).catch((e: unknown) => {
-        res.writeHead(500, { 'Content-Type': 'text/plain' }).end(String(e));
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      void this.handle(req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
+        res.end('internal error\n');
       });
     });
+    // Scrapers send a whole request at once; a client trickling headers (slowloris) is cut off.
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 30_000;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -43,7 +53,9 @@ export class HealthServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+      res
+        .writeHead(405, { Allow: ALLOW, 'Content-Type': 'text/plain', Connection: 'close' })
+        .end(`method ${req.method} not allowed: the endpoints are read-only (${ALLOW})\n`);
       return;
     }
     switch (path) {
@@ -62,11 +74,12 @@ export class HealthServer {
           .end(r.ready ? 'ready\n' : `not ready: ${r.reasons.join('; ')}\n`);
         return;
       }
-      case '/api/status':
-        res
-          .writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' })
-          .end(JSON.stringify(this.source.status()));
+      case '/api/status': {
+        // Built before the head is written, so a failure can still answer 500.
+        const body = JSON.stringify(this.source.status());
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(body);
         return;
+      }
       default:
         res
           .writeHead(404, { 'Content-Type': 'text/plain' })
