@@ -30,6 +30,11 @@ export interface DetectorConfig {
   kafkaSaslUsername: string;
   kafkaSaslPassword: string;
   maxMessageBytes: number;
+  maxPointAgeS: number;
+  maxPointFutureS: number;
+  maxLabels: number;
+  maxLabelNameLength: number;
+  maxLabelValueLength: number;
   maxSeries: number;
   seriesIdleTimeoutS: number;
   collectdStoreRates: boolean;

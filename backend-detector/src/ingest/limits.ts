@@ -117,3 +117,20 @@ function checkValue(v: string, what: string, limits: IngestLimits, at: string): 
     );
   }
 }
+
+/** The limits from the detector's settings (ANOMALYLENS_MAX_POINT_AGE_S, ...). */
+export function ingestLimitsFrom(c: {
+  maxPointAgeS: number;
+  maxPointFutureS: number;
+  maxLabels: number;
+  maxLabelNameLength: number;
+  maxLabelValueLength: number;
+}): IngestLimits {
+  return {
+    maxAgeMs: c.maxPointAgeS * 1000,
+    maxFutureMs: c.maxPointFutureS * 1000,
+    maxLabels: c.maxLabels,
+    maxLabelNameLength: c.maxLabelNameLength,
+    maxLabelValueLength: c.maxLabelValueLength,
+  };
+}

@@ -1,6 +1,7 @@
 import { decodeMessage, type Decoded, type DecodeOptions } from '../../../src/ingest/decode';
 import { seriesKey } from '../../../src/ingest/labels';
-import { DEFAULT_INGEST_LIMITS, type IngestLimits } from '../../../src/ingest/limits';
+import { DEFAULT_INGEST_LIMITS, ingestLimitsFrom, type IngestLimits } from '../../../src/ingest/limits';
+import { loadConfig } from '../../../src/config/load';
 import { InvalidMessageError, type InputFormat, type InvalidReason } from '../../../src/ingest/types';
 
 /** Hostile-input hardening of the decoders: every case here once reached (or wedged) the sink. */
@@ -249,5 +250,12 @@ describe('dead-letter details', () => {
   it('are bounded however large the offending field', () => {
     const e = failure(() => dec(`cpu usage=${'x'.repeat(100_000)}`));
     expect(e.message.length).toBeLessThanOrEqual(501);
+  });
+});
+
+describe('settings', () => {
+  it('the defaults of the settings are the decoder defaults', () => {
+    const c = loadConfig({});
+    expect(ingestLimitsFrom(c)).toEqual(DEFAULT_INGEST_LIMITS);
   });
 });
