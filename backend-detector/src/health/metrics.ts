@@ -19,6 +19,9 @@ export class DetectorMetrics {
   readonly sinkPendingSamples: Gauge<string>;
   readonly backpressure: Gauge<string>;
   readonly activeSeries: Gauge<string>;
+  readonly maxSeries: Gauge<string>;
+  readonly seriesRefused: Counter<string>;
+  readonly seriesLimitReached: Gauge<string>;
   readonly modelFits: Counter<string>;
   readonly lastMessageTime: Gauge<string>;
   readonly offsetCommits: Counter<'result'>;
@@ -107,6 +110,21 @@ export class DetectorMetrics {
     this.activeSeries = new Gauge({
       name: `${p}active_series`,
       help: 'Series with a live detector',
+      registers: r,
+    });
+    this.maxSeries = new Gauge({
+      name: `${p}max_series`,
+      help: 'The series cap (ANOMALYLENS_MAX_SERIES)',
+      registers: r,
+    });
+    this.seriesRefused = new Counter({
+      name: `${p}series_refused_total`,
+      help: 'Distinct new series refused because the series cap was reached (their points are dropped)',
+      registers: r,
+    });
+    this.seriesLimitReached = new Gauge({
+      name: `${p}series_limit_reached`,
+      help: '1 while the series cap is reached and new series are refused',
       registers: r,
     });
     this.modelFits = new Counter({

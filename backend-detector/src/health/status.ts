@@ -54,6 +54,8 @@ export interface StreamStatus {
   anomaliesPerMinute: number;
   lastMessageAgeSeconds: number | null;
   activeSeries: number;
+  /** The cardinality guard: the cap, whether it is reached, distinct series refused. */
+  seriesLimit?: { max: number; reached: boolean; refusedSeries: number; reachedAt: string | null };
   consumerLag: { total: number; partitions: PartitionLag[] };
   dlq: { total: number; byReason: Record<string, number> };
   sink: {
@@ -74,6 +76,7 @@ export interface StatusInputs {
   anomaliesPerMinute: number;
   lastMessageAt: number;
   activeSeries: number;
+  seriesLimit?: { max: number; reached: boolean; refusedSeries: number; reachedAt: number };
   lag: PartitionLag[];
   dlqByReason: Record<string, number>;
   sinkPending: number;
@@ -96,6 +99,11 @@ export function buildStatus(i: StatusInputs): StreamStatus {
   const totalLag = i.lag.reduce((n, p) => n + p.lag, 0);
   if (totalLag > LAG_DEGRADED) problems.push(`consumer lag ${totalLag} messages`);
   if (i.backpressure) problems.push('consumption paused: sink backlog full');
+  const sl = i.seriesLimit;
+  if (sl?.reached)
+    problems.push(
+      `series cap of ${sl.max} reached: points of new series are dropped (${sl.refusedSeries} series refused so far)`
+    );
   const down = !i.groupJoined || !i.sinkReachable;
   return {
     status: down ? 'down' : problems.length > 0 ? 'degraded' : 'ok',
@@ -107,6 +115,16 @@ export function buildStatus(i: StatusInputs): StreamStatus {
     anomaliesPerMinute: round(i.anomaliesPerMinute),
     lastMessageAgeSeconds: i.lastMessageAt > 0 ? round((i.now - i.lastMessageAt) / 1000) : null,
     activeSeries: i.activeSeries,
+    ...(sl
+      ? {
+          seriesLimit: {
+            max: sl.max,
+            reached: sl.reached,
+            refusedSeries: sl.refusedSeries,
+            reachedAt: sl.reachedAt > 0 ? new Date(sl.reachedAt).toISOString() : null,
+          },
+        }
+      : {}),
     consumerLag: { total: totalLag, partitions: i.lag },
     dlq: { total: Object.values(i.dlqByReason).reduce((a, b) => a + b, 0), byReason: i.dlqByReason },
     sink: {

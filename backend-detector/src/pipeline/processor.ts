@@ -1,5 +1,6 @@
 import { decodeMessage } from '../ingest/decode';
 import { seriesKey } from '../ingest/labels';
+import type { IngestLimits } from '../ingest/limits';
 import { RateConverter, type RateSkip } from '../ingest/rates';
 import { InvalidMessageError, type InputFormat, type InvalidReason, type MetricPoint } from '../ingest/types';
 import type { DetectorOutput, SeriesDetector } from '../model/types';
@@ -47,6 +48,11 @@ export interface ProcessorHooks {
 export interface ProcessorOptions {
   createDetector: (seriesKey: string) => SeriesDetector;
   maxMessageBytes: number;
+  /**
+   * Timestamp window (on this processor's clock) and label limits. Without them the label
+   * limits default and the window is not checked (tests with fixed timestamps).
+   */
+  ingestLimits?: IngestLimits;
   maxSeries: number;
   shards: number;
   /** Static labels added to every output series (input labels take precedence). */
@@ -122,6 +128,8 @@ export class Processor {
         format,
         maxBytes: this.opts.maxMessageBytes,
         messageTimestamp: message.timestamp,
+        limits: this.opts.ingestLimits,
+        now: this.opts.ingestLimits ? this.now() : undefined,
       });
       if (decoded.format === 'collectd') {
         points = [];

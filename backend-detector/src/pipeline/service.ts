@@ -13,6 +13,8 @@ import { DetectorMetrics } from '../health/metrics';
 import { LogLimiter } from '../health/log-limiter';
 import { HealthServer } from '../health/server';
 import { buildStatus, RateWindow, type PartitionLag, type StreamStatus } from '../health/status';
+import { seriesKey } from '../ingest/labels';
+import { ingestLimitsFrom } from '../ingest/limits';
 import type { InputFormat } from '../ingest/types';
 import type { SeriesDetector } from '../model/types';
 import { RemoteWriteClient } from '../sink/client';
@@ -28,6 +30,7 @@ import {
   type DetectorStateCodec,
 } from './model-records';
 import { ModelStore, type StateRecord } from './model-store';
+import { SeriesGuard } from './series-guard';
 import { OffsetTracker, type Ticket, type TopicPartitionOffset } from './offsets';
 import { Processor, type DeadLetter, type RawMessage } from './processor';
 
@@ -92,6 +95,7 @@ export class DetectorService {
   private readonly http: HealthServer;
   private readonly formats: Map<string, InputFormat>;
   private readonly logLimiter = new LogLimiter();
+  private readonly seriesGuard: SeriesGuard;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly lag = new Map<string, PartitionLag>();
   private readonly dlqByReason: Record<string, number> = {};
@@ -204,11 +208,14 @@ export class DetectorService {
         acknowledged: deps.onAcknowledged,
       }
     );
+    this.seriesGuard = new SeriesGuard(config.maxSeries);
+    m.maxSeries.set(config.maxSeries);
     this.processor = new Processor(
       this.sink,
       {
         createDetector: deps.createDetector,
         maxMessageBytes: config.maxMessageBytes,
+        ingestLimits: ingestLimitsFrom(config),
         maxSeries: config.maxSeries,
         shards: config.remoteWriteConcurrency,
         collectdStoreRates: config.collectdStoreRates,
@@ -226,12 +233,7 @@ export class DetectorService {
         },
         pointDropped: (reason, point) => {
           m.pointsDropped.inc({ reason });
-          if (reason === 'series_limit' && this.logLimiter.allow('series_limit').log) {
-            this.logger.warn(
-              { maxSeries: config.maxSeries, metric: point?.metric, labels: point?.labels },
-              'series cap reached: points of new series are dropped (raise ANOMALYLENS_MAX_SERIES or lower ANOMALYLENS_SERIES_IDLE_TIMEOUT_S)'
-            );
-          }
+          if (reason === 'series_limit' && point) this.seriesRefused(point.metric, point.labels);
         },
         detectorFailed: (key, err) =>
           this.logger.error(
@@ -247,6 +249,41 @@ export class DetectorService {
       ready: () => this.readiness(),
       status: () => this.status(),
     });
+  }
+
+  /** The cardinality guard: count the refused series, log and flag when the cap is reached. */
+  private seriesRefused(metric: string, labels: Record<string, string>): void {
+    const before = this.seriesGuard.state.refusedSeries;
+    const event = this.seriesGuard.refuse(seriesKey(metric, labels));
+    const { refusedSeries } = this.seriesGuard.state;
+    if (refusedSeries > before) this.metrics.seriesRefused.inc();
+    const fix =
+      'raise ANOMALYLENS_MAX_SERIES, lower ANOMALYLENS_SERIES_IDLE_TIMEOUT_S, or drop the exploding label';
+    if (event === 'reached') {
+      this.metrics.seriesLimitReached.set(1);
+      this.logger.warn(
+        { maxSeries: this.config.maxSeries, metric, labels },
+        `series cap reached: points of new series are dropped (${fix})`
+      );
+    } else if (this.logLimiter.allow('series_limit').log) {
+      this.logger.warn(
+        { maxSeries: this.config.maxSeries, refusedSeries, metric, labels },
+        `series cap still reached: ${refusedSeries} new series refused so far (${fix})`
+      );
+    }
+  }
+
+  /** Active-series gauge, and the guard's all-clear once series fall below the cap. */
+  private noteActiveSeries(): void {
+    const active = this.processor.activeSeries;
+    this.metrics.activeSeries.set(active);
+    if (this.seriesGuard.update(active) === 'cleared') {
+      this.metrics.seriesLimitReached.set(0);
+      this.logger.info(
+        { active, maxSeries: this.config.maxSeries },
+        'series cap no longer reached: new series are accepted again'
+      );
+    }
   }
 
   /** Points scored since start. */
@@ -286,6 +323,7 @@ export class DetectorService {
       anomaliesPerMinute: this.anomalyRate.perSecond() * 60,
       lastMessageAt: this.lastMessageAt,
       activeSeries: this.processor.activeSeries,
+      seriesLimit: this.seriesGuard.state,
       lag: [...this.lag.values()],
       dlqByReason: { ...this.dlqByReason },
       sinkPending: this.sink.pending,
@@ -380,7 +418,7 @@ export class DetectorService {
         if (this.modelStore) return;
         const evicted = this.processor.evictIdle(c.seriesIdleTimeoutS * 1000);
         if (evicted > 0) this.logger.info({ evicted }, 'forgot idle series');
-        this.metrics.activeSeries.set(this.processor.activeSeries);
+        this.noteActiveSeries();
       }, 60_000)
     );
     for (const t of this.timers) t.unref();
@@ -526,7 +564,7 @@ export class DetectorService {
     this.metrics.statesRestored.inc({ result: 'restored' }, restored);
     if (incompatible > 0) this.metrics.statesRestored.inc({ result: 'incompatible' }, incompatible);
     this.metrics.restoreDuration.observe((Date.now() - t0) / 1000);
-    this.metrics.activeSeries.set(this.processor.activeSeries);
+    this.noteActiveSeries();
     const log = { partitions: wanted, restored, ms: Date.now() - t0 };
     if (incompatible > 0)
       this.logger.warn(
@@ -648,7 +686,7 @@ export class DetectorService {
     }
     if (evicted.length > 0)
       this.logger.info({ topic, partition, evicted: evicted.length }, 'forgot idle series');
-    this.metrics.activeSeries.set(this.processor.activeSeries);
+    this.noteActiveSeries();
     await this.commit([{ topic, partition, offset: next.toString() }]);
     this.lastCheckpoint.set(key, { at: Date.now(), next });
     this.metrics.checkpoints.inc({ result: 'ok' });
@@ -695,7 +733,7 @@ export class DetectorService {
     this.messageRate.add(processed);
     this.lastMessageAt = Date.now();
     this.metrics.lastMessageTime.set(this.lastMessageAt / 1000);
-    this.metrics.activeSeries.set(this.processor.activeSeries);
+    this.noteActiveSeries();
     if (deadLetters.length > 0 && !(await this.deadLetter(deadLetters, heartbeat))) return;
     ticket.seal(last);
     resolveOffset(last);
