@@ -61,6 +61,8 @@ function isTlsFailure(code: string): boolean {
 }
 
 function hint(code: string, broker: string): string {
+  if (code === 'EXPECTS_TLS')
+    return 'it expects TLS: set ANOMALYLENS_KAFKA_TLS=true (and ANOMALYLENS_KAFKA_TLS_CA_FILE if its CA is not a system CA)';
   if (/ALTNAME|HOSTNAME/.test(code))
     return `the broker certificate does not name ${broker.replace(/:\d+$/, '')}; connect by a name or address the certificate lists`;
   if (/ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN|ACCESS_DENIED)/.test(code))
@@ -84,7 +86,20 @@ function apiVersionsRequest(): Buffer {
   return Buffer.concat([size, header, clientId]);
 }
 
-function probeBroker(broker: string, options: tls.ConnectionOptions, timeoutMs: number): Promise<Probe> {
+/** A TLS record of type alert (0x15), version 3.x: what a TLS listener answers plaintext with. */
+function isTlsAlert(data: Buffer): boolean {
+  return data.length >= 2 && data[0] === 0x15 && data[1] === 0x03;
+}
+
+/**
+ * One connection to `broker` and an ApiVersions round trip, over TLS with `options` or in
+ * plaintext (options false), reporting a definite TLS mismatch or refusal as `tls: true`.
+ */
+function probeBroker(
+  broker: string,
+  options: tls.ConnectionOptions | false,
+  timeoutMs: number
+): Promise<Probe> {
   const sep = broker.lastIndexOf(':');
   const host = broker.slice(0, sep);
   const port = Number(broker.slice(sep + 1));
@@ -97,14 +112,28 @@ function probeBroker(broker: string, options: tls.ConnectionOptions, timeoutMs: 
       socket.destroy();
       resolve(p);
     };
-    const socket = tls.connect({ ...options, host, port, ...(net.isIP(host) ? {} : { servername: host }) });
+    const socket =
+      options === false
+        ? net.connect({ host, port }, () => socket.write(apiVersionsRequest()))
+        : tls.connect({ ...options, host, port, ...(net.isIP(host) ? {} : { servername: host }) });
     // With TLS 1.3 the server checks our certificate after our side of the handshake is
     // done, so a refusal only shows up as the alert that answers our first request.
     socket.once('secureConnect', () => socket.write(apiVersionsRequest()));
-    socket.once('data', () => done({ ok: true }));
+    socket.once('data', (data: Buffer) =>
+      done(
+        options === false && isTlsAlert(data)
+          ? {
+              ok: false,
+              code: 'EXPECTS_TLS',
+              message: 'answered a plaintext request with a TLS alert',
+              tls: true,
+            }
+          : { ok: true }
+      )
+    );
     socket.once('error', (e: NodeJS.ErrnoException) => {
       const code = e.code ?? 'ERR_TLS_UNKNOWN';
-      done({ ok: false, code, message: e.message.trim(), tls: isTlsFailure(code) });
+      done({ ok: false, code, message: e.message.trim(), tls: options !== false && isTlsFailure(code) });
     });
     socket.once('close', () => done({ ok: false, code: 'ECLOSED', message: 'closed', tls: false }));
     const timer = setTimeout(
@@ -115,21 +144,23 @@ function probeBroker(broker: string, options: tls.ConnectionOptions, timeoutMs: 
 }
 
 /**
- * With TLS on, handshake with every bootstrap broker before kafkajs starts: kafkajs treats an
- * untrusted broker certificate or a refused client certificate like a network blip and would
- * retry forever, while the Java client (rightly) fails at once. Brokers that cannot be reached
- * are left to kafkajs's reconnects; only a definite TLS refusal throws a KafkaTlsError.
+ * Talk to every bootstrap broker once before kafkajs starts: kafkajs treats an untrusted
+ * broker certificate, a refused client certificate or a TLS listener reached without TLS like
+ * a network blip and would retry forever, while the Java client (rightly) fails at once.
+ * Brokers that cannot be reached are left to kafkajs's reconnects; only a definite TLS
+ * mismatch or refusal throws a KafkaTlsError.
  */
 export async function verifyKafkaTls(c: DetectorConfig, timeoutMs = 5000): Promise<void> {
   const options = kafkaTlsOptions(c);
-  if (options === false) return;
   const probes = await Promise.all(
     c.kafkaBrokers.map(async (b) => ({ broker: b, probe: await probeBroker(b, options, timeoutMs) }))
   );
   for (const { broker, probe } of probes) {
     if (probe.ok || !probe.tls) continue;
+    const what =
+      options === false ? `Kafka listener ${broker}` : `Kafka TLS handshake with ${broker} failed:`;
     throw new KafkaTlsError(
-      `Kafka TLS handshake with ${broker} failed: ${probe.message} (${probe.code}); ${hint(probe.code, broker)}`,
+      `${what} ${probe.message} (${probe.code}); ${hint(probe.code, broker)}`,
       broker,
       probe.code
     );

@@ -179,6 +179,26 @@ describe('secured Kafka: setup mistakes fail fast with the reason, and no secret
     expect(ms).toBeLessThan(10_000);
   });
 
+  it('TLS left off for a TLS listener: says the listener expects TLS', async () => {
+    const { error, ms } = await failingStart({
+      ANOMALYLENS_KAFKA_BROKERS: stack.saslSslBroker,
+      ANOMALYLENS_KAFKA_SASL_MECHANISM: 'scram-sha-256',
+      ANOMALYLENS_KAFKA_SASL_USERNAME: stack.creds.scram256.username,
+      ANOMALYLENS_KAFKA_SASL_PASSWORD: stack.creds.scram256.password,
+    });
+    expect(error).toBeInstanceOf(KafkaTlsError);
+    expect(error.message).toBe(
+      `Kafka listener ${stack.saslSslBroker} answered a plaintext request with a TLS alert (EXPECTS_TLS); it expects TLS: set ANOMALYLENS_KAFKA_TLS=true (and ANOMALYLENS_KAFKA_TLS_CA_FILE if its CA is not a system CA)`
+    );
+    expect(ms).toBeLessThan(10_000);
+  });
+
+  it('a plaintext listener reached in plaintext passes the check', async () => {
+    await expect(
+      verifyKafkaTls(loadConfig({ ANOMALYLENS_KAFKA_BROKERS: stack.kafka.bootstrap }))
+    ).resolves.toBeUndefined();
+  });
+
   it('a broker that is not up yet is no TLS failure: the check passes it on to kafkajs, which waits', async () => {
     const config = loadConfig({
       ANOMALYLENS_KAFKA_BROKERS: `127.0.0.1:${await freePort()}`,
