@@ -16,6 +16,7 @@ apt_packages=(
   chromium
   fonts-dejavu-core
   curl
+  openssl # the security tests make their test CA and certificates with it
 )
 
 missing=()
