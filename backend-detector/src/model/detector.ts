@@ -8,7 +8,7 @@ import { NormalizerState, ScoreNormalizer } from './normalizer';
 import { DetectorOutput, SeriesDetector } from './types';
 
 export const DETECTOR_STATE_FORMAT = 'anomaly-lens/series-detector';
-export const DETECTOR_STATE_VERSION = 1;
+export const DETECTOR_STATE_VERSION = 2;
 
 /** JSON-safe snapshot of one series' detector. */
 export interface DetectorState {
@@ -18,6 +18,8 @@ export interface DetectorState {
   count: number;
   lastTimestamp: number;
   features: FeatureState;
+  /** Per feature, subtracted before the vector is stored or scored (see `center`). */
+  center: (number | null)[];
   history: string;
   historyHead: number;
   historyCount: number;
@@ -70,7 +72,12 @@ const MAD_TO_SD = 1.2533;
 export class StreamingDetector implements SeriesDetector {
   readonly config: DetectorConfig;
   private readonly features: FeatureExtractor;
-  private readonly history: Float64Array;
+  /**
+   * Feature vectors as float32 after subtracting `center` (the series' first vector), so
+   * their precision follows how far the series moves, not how large its values are.
+   */
+  private readonly history: Float32Array;
+  private readonly center: Float64Array;
   private historyHead = 0;
   private historyCount = 0;
   private readonly vector: Float64Array;
@@ -102,14 +109,18 @@ export class StreamingDetector implements SeriesDetector {
     const cfg = this.config;
     this.features = new FeatureExtractor(cfg.window, cfg.features);
     this.dim = this.features.dim;
-    this.vector = new Float64Array(this.dim);
-    this.history = new Float64Array(cfg.historySize * this.dim);
+    // One allocation for the fixed-size arrays: fewer objects, less per-series overhead.
+    const dim = this.dim;
+    const buf = new ArrayBuffer(8 * (2 * dim + cfg.refractory) + 4 * cfg.historySize * dim);
+    this.vector = new Float64Array(buf, 0, dim);
+    this.center = new Float64Array(buf, 8 * dim, dim).fill(NaN);
+    this.recentScores = new Float64Array(buf, 16 * dim, cfg.refractory);
+    this.history = new Float32Array(buf, 8 * (2 * dim + cfg.refractory), cfg.historySize * dim);
     this.rng = new Prng(cfg.seed);
     this.nextFit = cfg.warmup;
     this.normalizer = new ScoreNormalizer(cfg.scoreHistory, cfg.tailProbability, cfg.scoreWarmup);
     this.tracker = new EventTracker(cfg.events, state?.tracker);
     this.alpha = 2 / (cfg.window + 1);
-    this.recentScores = new Float64Array(cfg.refractory);
     this.sinceAnnounce = cfg.holdoff;
     this.stuck = new StuckValueRule({
       tail: cfg.stuckTail,
@@ -147,6 +158,8 @@ export class StreamingDetector implements SeriesDetector {
 
     const x = this.vector;
     this.features.push(timestampMs, value, x);
+    if (Number.isNaN(this.center[0])) this.center.set(x);
+    for (let f = 0; f < this.dim; f++) x[f] -= this.center[f];
 
     let score = 0;
     let warmingUp = true;
@@ -265,7 +278,12 @@ export class StreamingDetector implements SeriesDetector {
       count: this.count,
       lastTimestamp: this.lastTimestamp,
       features: this.features.snapshot(),
-      history: Buffer.from(this.history.buffer, 0, this.historyCount * this.dim * 8).toString('base64'),
+      center: Array.from(this.center, (v) => (Number.isNaN(v) ? null : v)),
+      history: Buffer.from(
+        this.history.buffer,
+        this.history.byteOffset,
+        this.historyCount * this.dim * 4
+      ).toString('base64'),
       historyHead: this.historyHead,
       historyCount: this.historyCount,
       forest: this.forest ? this.forest.serialize() : null,
@@ -297,6 +315,7 @@ export class StreamingDetector implements SeriesDetector {
     w.u32(this.rng.getState());
     w.f64(this.level);
     w.f64(this.spread);
+    w.array(this.center);
     w.u32(this.historyHead);
     w.u32(this.historyCount);
     w.array(this.history.subarray(0, this.historyCount * this.dim));
@@ -339,6 +358,7 @@ export class StreamingDetector implements SeriesDetector {
     this.rng.setState(r.u32());
     this.level = r.f64();
     this.spread = r.number('spread', 0);
+    r.arrayInto(this.center);
     this.historyHead = r.count(cfg.historySize - 1, 'history head');
     this.historyCount = r.count(cfg.historySize, 'history count');
     if (this.historyCount < cfg.historySize && this.historyHead !== this.historyCount) {
@@ -375,10 +395,14 @@ export class StreamingDetector implements SeriesDetector {
 
   private restore(s: DetectorState): void {
     const raw = Buffer.from(s.history, 'base64');
-    if (raw.length !== s.historyCount * this.dim * 8 || s.historyCount > this.config.historySize) {
+    if (raw.length !== s.historyCount * this.dim * 4 || s.historyCount > this.config.historySize) {
       throw new Error('detector state: history does not match its count');
     }
-    const bytes = new Uint8Array(this.history.buffer);
+    if (!Array.isArray(s.center) || s.center.length !== this.dim) {
+      throw new Error('detector state: center does not match the features');
+    }
+    this.center.set(s.center.map((v) => (v === null ? NaN : v)));
+    const bytes = new Uint8Array(this.history.buffer, this.history.byteOffset, this.history.byteLength);
     bytes.set(raw);
     this.historyHead = s.historyHead;
     this.historyCount = s.historyCount;

@@ -11,31 +11,30 @@
  * recurs (the edges of a square wave, a nightly batch job) has an honest, unremarkable
  * tail probability, so regular behaviour stays quiet however peculiar it looks locally.
  *
- * The quantiles and β are re-estimated every 128 points from a sorted copy of the history
- * that is kept up to date by merging: the 128 new scores are sorted and merged in, the
- * scores that left the window are dropped, O(history) simple steps instead of a sort.
- * Below u the tail probability is interpolated in a 20-quantile table. Scores are kept as
- * float32 (ample for values in (0, 1]). Memory: 2 × history × 4 bytes.
+ * The quantiles and β are re-estimated every 128 points from the sorted window (sorted
+ * in a buffer shared by all series, so nothing sorted is kept per series). Below u the
+ * tail probability is interpolated in a 20-quantile table. Raw scores lie in (0, 1] and
+ * are kept as 16-bit levels (resolution 1.5e-5, far below the score noise and the
+ * smallest mean excess). Memory: 2 bytes per remembered score.
  */
+import { StateFormatError, StateReader, StateWriter } from './binary';
+
 export interface NormalizerState {
-  /** Raw scores in ring order as stored (little-endian float32, base64). */
+  /** Raw scores in ring order as stored (little-endian uint16 levels, base64). */
   history: string;
   historyHead: number;
   historyCount: number;
   sinceCalibration: number;
-  /** Scores that left the window since the last calibration. */
-  evicted: number[];
   /** Quantile table (levels 0, 0.05, …, 0.95) and exponential tail; null while warming up. */
   calibration: { quantiles: number[]; beta: number } | null;
 }
 
-import { StateFormatError, StateReader, StateWriter } from './binary';
-
 const LEVELS = 20;
+/** Raw score r is stored as round(r × SCORE_LEVELS). */
+const SCORE_LEVELS = 65535;
 
-/** Merge scratch shared by all normalizers (calibration is synchronous): nothing per series. */
-let mergeScratch = new Float32Array(0);
-let addScratch = new Float32Array(0);
+/** Sort buffer shared by all normalizers (calibration is synchronous): nothing per series. */
+let sortScratch = new Uint16Array(0);
 
 /** Re-estimate u and β this often (points). */
 const RECALIBRATE_EVERY = 128;
@@ -43,16 +42,10 @@ const RECALIBRATE_EVERY = 128;
 const MIN_EXCESS = 0.002;
 
 export class ScoreNormalizer {
-  private readonly history: Float32Array;
+  private readonly history: Uint16Array;
   private historyCount = 0;
   private historyHead = 0;
   private sinceCalibration = 0;
-  /** The history as of the last calibration, sorted ascending (sortedCount values). */
-  private readonly sorted: Float32Array;
-  private sortedCount = 0;
-  /** Scores overwritten in the ring since the last calibration (still in `sorted`). */
-  private readonly evicted: Float32Array;
-  private evictedCount = 0;
   private calibrated = false;
   /** Values at quantile levels i/LEVELS, i = 0..LEVELS−1; the last one is u. */
   private readonly quantiles = new Float64Array(LEVELS);
@@ -66,15 +59,12 @@ export class ScoreNormalizer {
     tailProbability: number,
     private readonly warmup: number
   ) {
-    // A score that arrives and leaves between two calibrations would break the merge.
     if (historySize < 2 * Math.max(RECALIBRATE_EVERY, warmup)) {
       throw new Error(
         `detector config: 'scoreHistory' must be at least ${2 * Math.max(RECALIBRATE_EVERY, warmup)}`
       );
     }
-    this.history = new Float32Array(historySize);
-    this.sorted = new Float32Array(historySize);
-    this.evicted = new Float32Array(Math.max(RECALIBRATE_EVERY, warmup));
+    this.history = new Uint16Array(historySize);
     this.logEpsilon = Math.log(tailProbability);
   }
 
@@ -112,73 +102,36 @@ export class ScoreNormalizer {
 
   private push(raw: number): void {
     const h = this.history;
-    if (this.historyCount === h.length) this.evicted[this.evictedCount++] = h[this.historyHead];
-    else this.historyCount++;
-    h[this.historyHead] = raw;
+    if (this.historyCount < h.length) this.historyCount++;
+    const level = Math.round(raw * SCORE_LEVELS);
+    h[this.historyHead] = level > SCORE_LEVELS ? SCORE_LEVELS : level < 0 ? 0 : level;
     this.historyHead = (this.historyHead + 1) % h.length;
   }
 
-  /** Copy the last `count` pushes (ring order) into out[0..count). */
-  private recent(count: number, out: Float32Array): void {
-    const h = this.history;
-    for (let k = 0; k < count; k++) out[k] = h[(this.historyHead - count + k + 2 * h.length) % h.length];
-  }
-
-  /** sorted := (sorted − evicted) ∪ the scores pushed since the last calibration. */
-  private mergeRecent(): void {
-    const added = this.sinceCalibration;
-    if (addScratch.length < added) addScratch = new Float32Array(Math.max(added, RECALIBRATE_EVERY));
-    const add = addScratch.subarray(0, added);
-    this.recent(added, add);
-    add.sort();
-    const ev = this.evicted.subarray(0, this.evictedCount);
-    ev.sort();
-    const n = this.sortedCount - this.evictedCount + added;
-    if (mergeScratch.length < n) mergeScratch = new Float32Array(this.history.length);
-    const out = mergeScratch;
-    const old = this.sorted;
-    let i = 0;
-    let j = 0;
-    let a = 0;
-    let k = 0;
-    while (i < this.sortedCount) {
-      const v = old[i];
-      if (j < ev.length && v === ev[j]) {
-        i++;
-        j++;
-        continue;
-      }
-      while (a < added && add[a] < v) out[k++] = add[a++];
-      out[k++] = v;
-      i++;
-    }
-    while (a < added) out[k++] = add[a++];
-    this.sorted.set(out.subarray(0, k));
-    this.sortedCount = k;
-    this.evictedCount = 0;
-    this.sinceCalibration = 0;
-  }
-
   private calibrate(): void {
-    this.mergeRecent();
-    const s = this.sorted;
-    const n = this.sortedCount;
-    for (let i = 0; i < LEVELS; i++) this.quantiles[i] = s[Math.floor((i / LEVELS) * (n - 1))];
+    const n = this.historyCount;
+    if (sortScratch.length < n) sortScratch = new Uint16Array(this.history.length);
+    const s = sortScratch.subarray(0, n);
+    s.set(this.history.subarray(0, n));
+    s.sort();
+    for (let i = 0; i < LEVELS; i++) this.quantiles[i] = s[Math.floor((i / LEVELS) * (n - 1))] / SCORE_LEVELS;
     this.u = this.quantiles[LEVELS - 1];
+    const uLevel = this.u * SCORE_LEVELS;
     let excess = 0;
     let k = 0;
-    for (let i = n - 1; i >= 0 && s[i] > this.u; i--, k++) excess += s[i] - this.u;
+    for (let i = n - 1; i >= 0 && s[i] > uLevel; i--, k++) excess += s[i];
+    excess = excess / SCORE_LEVELS - k * this.u;
     this.beta = Math.max(k > 0 ? excess / k : 0, MIN_EXCESS);
+    this.sinceCalibration = 0;
     this.calibrated = true;
   }
 
   snapshot(): NormalizerState {
     return {
-      history: Buffer.from(this.history.buffer, 0, this.historyCount * 4).toString('base64'),
+      history: Buffer.from(this.history.buffer, 0, this.historyCount * 2).toString('base64'),
       historyHead: this.historyHead,
       historyCount: this.historyCount,
       sinceCalibration: this.sinceCalibration,
-      evicted: Array.from(this.evicted.subarray(0, this.evictedCount)),
       calibration: this.calibrated ? { quantiles: Array.from(this.quantiles), beta: this.beta } : null,
     };
   }
@@ -188,8 +141,7 @@ export class ScoreNormalizer {
     const h = this.history;
     if (
       st.historyCount > h.length ||
-      raw.length !== st.historyCount * 4 ||
-      st.evicted.length > this.evicted.length ||
+      raw.length !== st.historyCount * 2 ||
       st.sinceCalibration > st.historyCount
     ) {
       throw new Error('normalizer state does not fit the configured sizes');
@@ -198,9 +150,6 @@ export class ScoreNormalizer {
     this.historyHead = st.historyHead;
     this.historyCount = st.historyCount;
     this.sinceCalibration = st.sinceCalibration;
-    this.evicted.set(st.evicted);
-    this.evictedCount = st.evicted.length;
-    this.rebuildSorted();
     this.calibrated = st.calibration !== null;
     if (st.calibration) {
       if (st.calibration.quantiles.length !== LEVELS) throw new Error('normalizer state: bad quantile table');
@@ -210,28 +159,12 @@ export class ScoreNormalizer {
     }
   }
 
-  /**
-   * The sorted calibration set is not stored: it is the window minus the scores pushed
-   * since the last calibration, plus those that have left it since.
-   */
-  private rebuildSorted(): void {
-    const h = this.history;
-    const kept = this.historyCount - this.sinceCalibration;
-    const firstKept = this.historyCount < h.length ? 0 : this.historyHead;
-    for (let k = 0; k < kept; k++) this.sorted[k] = h[(firstKept + k) % h.length];
-    this.sorted.set(this.evicted.subarray(0, this.evictedCount), kept);
-    this.sortedCount = kept + this.evictedCount;
-    this.sorted.subarray(0, this.sortedCount).sort();
-  }
-
-  /** Binary form for the detector state codec (the sorted copy is rebuilt, not stored). */
+  /** Binary form for the detector state codec. */
   writeState(w: StateWriter): void {
     w.u32(this.historyHead);
     w.u32(this.historyCount);
     w.u32(this.sinceCalibration);
-    w.u32(this.evictedCount);
     w.array(this.history.subarray(0, this.historyCount));
-    w.array(this.evicted.subarray(0, this.evictedCount));
     w.bool(this.calibrated);
     w.array(this.quantiles);
     w.f64(this.beta);
@@ -242,17 +175,14 @@ export class ScoreNormalizer {
     this.historyHead = r.count(h.length - 1, 'score history head');
     this.historyCount = r.count(h.length, 'score history count');
     this.sinceCalibration = r.count(this.historyCount, 'scores since calibration');
-    this.evictedCount = r.count(this.evicted.length, 'evicted scores');
     if (this.historyCount < h.length && this.historyHead !== this.historyCount) {
       throw new StateFormatError('score history head does not match its count');
     }
     r.arrayInto(h.subarray(0, this.historyCount));
     h.fill(0, this.historyCount);
-    r.arrayInto(this.evicted.subarray(0, this.evictedCount));
     this.calibrated = r.bool();
     r.arrayInto(this.quantiles);
     this.u = this.quantiles[LEVELS - 1];
     this.beta = r.number('score tail scale', MIN_EXCESS);
-    this.rebuildSorted();
   }
 }

@@ -27,7 +27,13 @@ export interface IsolationForestOptions {
 }
 
 export const IFOREST_FORMAT = 'anomaly-lens/iforest';
-export const IFOREST_VERSION = 1;
+export const IFOREST_VERSION = 2;
+
+/** Largest subsample size: leaf sizes and tree-local node indices must fit 15 bits. */
+export const MAX_SAMPLE_SIZE = 32768;
+
+/** Training values are quantized to integer levels 0..LEVELS of each feature's range. */
+const LEVELS = 65535;
 
 /** JSON-safe serialized forest. Typed arrays travel as little-endian base64. */
 export interface SerializedForest {
@@ -36,37 +42,127 @@ export interface SerializedForest {
   dim: number;
   trees: number;
   sampleSize: number;
-  nodeStart: string;
-  child: string;
+  /** Per feature: level = (x − origin) × scale. */
+  origin: number[];
+  scale: number[];
+  base: string;
+  rootLeaf: string;
   feature: string;
-  value: string;
+  split: string;
   low: string;
   high: string;
+  left: string;
+  right: string;
 }
 
-const LEAF = -1;
+type RefArray = Uint8Array | Uint16Array;
+
+/**
+ * Child references: below `tag` a tree-local internal node index, from `tag` on an
+ * external node holding (ref − tag) training points. One byte per reference while ψ ≤ 128
+ * (the default), two above.
+ */
+function refTag(psi: number): number {
+  return psi <= 128 ? 0x80 : 0x8000;
+}
+
+/** c(n) for every n ≤ the largest ψ seen, shared by all forests of the process. */
+let cTable = new Float64Array(0);
+function ensureCTable(psi: number): void {
+  if (cTable.length > psi) return;
+  cTable = new Float64Array(psi + 1);
+  for (let i = 0; i <= psi; i++) cTable[i] = averagePathLength(i);
+}
+
+/** Query levels, one per feature; scoring is synchronous, so one buffer serves every forest. */
+let queryScratch = new Float64Array(16);
+
+/** The forest's typed arrays, carved out of one ArrayBuffer (one allocation per fit). */
+class Layout {
+  readonly origin: Float64Array;
+  readonly scale: Float64Array;
+  readonly base: Uint32Array;
+  readonly split: Uint16Array;
+  readonly low: Uint16Array;
+  readonly high: Uint16Array;
+  readonly rootLeaf: Uint16Array;
+  readonly left: RefArray;
+  readonly right: RefArray;
+  readonly feature: Uint8Array;
+
+  constructor(dim: number, trees: number, internal: number, psi: number) {
+    const wide = refTag(psi) > 0xff;
+    let at = 0;
+    const take = (bytes: number, align: number): number => {
+      at = Math.ceil(at / align) * align;
+      const start = at;
+      at += bytes;
+      return start;
+    };
+    const o = take(8 * dim, 8);
+    const s = take(8 * dim, 8);
+    const b = take(4 * (trees + 1), 4);
+    const sp = take(2 * internal, 2);
+    const lo = take(2 * internal, 2);
+    const hi = take(2 * internal, 2);
+    const rl = take(2 * trees, 2);
+    const lf = take((wide ? 2 : 1) * internal, wide ? 2 : 1);
+    const rt = take((wide ? 2 : 1) * internal, wide ? 2 : 1);
+    const ft = take(internal, 1);
+    const buf = new ArrayBuffer(at);
+    this.origin = new Float64Array(buf, o, dim);
+    this.scale = new Float64Array(buf, s, dim);
+    this.base = new Uint32Array(buf, b, trees + 1);
+    this.split = new Uint16Array(buf, sp, internal);
+    this.low = new Uint16Array(buf, lo, internal);
+    this.high = new Uint16Array(buf, hi, internal);
+    this.rootLeaf = new Uint16Array(buf, rl, trees);
+    this.left = wide ? new Uint16Array(buf, lf, internal) : new Uint8Array(buf, lf, internal);
+    this.right = wide ? new Uint16Array(buf, rt, internal) : new Uint8Array(buf, rt, internal);
+    this.feature = new Uint8Array(buf, ft, internal);
+  }
+
+  /** In a fixed order: what writeState/readState and serialize walk through. */
+  arrays(): (Float64Array | Uint32Array | Uint16Array | Uint8Array)[] {
+    return [
+      this.origin,
+      this.scale,
+      this.base,
+      this.split,
+      this.low,
+      this.high,
+      this.rootLeaf,
+      this.left,
+      this.right,
+      this.feature,
+    ];
+  }
+
+  get byteLength(): number {
+    return this.origin.buffer.byteLength;
+  }
+}
 
 export class IsolationForest {
   /** c(ψ): the normaliser of the score. */
   private readonly cPsi: number;
+  private readonly tag: number;
 
   private constructor(
     readonly dim: number,
     readonly trees: number,
     readonly sampleSize: number,
-    /** Index of each tree's root in the node arrays. */
-    private readonly nodeStart: Int32Array,
-    /** Absolute index of the left child (right child = left + 1), or −1 for an external node. */
-    private readonly child: Int32Array,
-    /** Split attribute of an internal node. */
-    private readonly feature: Uint16Array,
-    /** Split value of an internal node; path length (depth + c(size)) of an external node. */
-    private readonly value: Float32Array,
-    /** Range [low, high] of the split attribute over the node's training points (internal nodes). */
-    private readonly low: Float32Array,
-    private readonly high: Float32Array
+    /**
+     * Internal nodes of all trees in preorder, tree t at [base[t], base[t+1]); its root is
+     * its first node unless rootLeaf[t] > 0 (the tree is one external node of that size).
+     * Split attribute, split level (x goes left when its level < split), the node's training
+     * range [low, high] in levels, and the two child references.
+     */
+    private readonly nodes: Layout
   ) {
     this.cPsi = averagePathLength(sampleSize);
+    this.tag = refTag(sampleSize);
+    ensureCTable(sampleSize);
   }
 
   /**
@@ -82,44 +178,71 @@ export class IsolationForest {
   ): IsolationForest {
     const trees = options.trees ?? 100;
     const psi = Math.min(options.sampleSize ?? 256, n);
-    if (!Number.isInteger(dim) || dim < 1 || dim > 65535) throw new Error(`iforest: bad dimension ${dim}`);
+    if (!Number.isInteger(dim) || dim < 1 || dim > 255) throw new Error(`iforest: bad dimension ${dim}`);
     if (!Number.isInteger(n) || n < 1) throw new Error('iforest: need at least one point to fit');
     if (data.length < n * dim) throw new Error(`iforest: data holds ${data.length} values, need ${n * dim}`);
     if (!Number.isInteger(trees) || trees < 1) throw new Error(`iforest: bad tree count ${trees}`);
-    if (!Number.isInteger(psi) || psi < 1) throw new Error(`iforest: bad sample size ${psi}`);
+    if (!Number.isInteger(psi) || psi < 1 || psi > MAX_SAMPLE_SIZE) {
+      throw new Error(`iforest: bad sample size ${psi} (1..${MAX_SAMPLE_SIZE})`);
+    }
     const random = rng ?? new Prng(options.seed ?? 1);
-    // One concrete array type keeps the hot loops monomorphic.
-    const rows =
-      data instanceof Float64Array ? data : Float64Array.from(Array.prototype.slice.call(data, 0, n * dim));
-    const builder = new TreeBuilder(rows, n, dim, psi, trees, random);
-    const nodeStart = new Int32Array(trees);
-    for (let t = 0; t < trees; t++) nodeStart[t] = builder.buildTree();
+    const { levels, origin, scale } = quantize(data, n, dim);
+    const builder = new TreeBuilder(levels, n, dim, psi, trees, random);
+    const rootLeaf = new Uint16Array(trees);
+    const base = new Uint32Array(trees + 1);
+    for (let t = 0; t < trees; t++) {
+      base[t] = builder.used;
+      rootLeaf[t] = builder.buildTree();
+    }
     const used = builder.used;
-    return new IsolationForest(
-      dim,
-      trees,
-      psi,
-      nodeStart,
-      builder.child.slice(0, used),
-      builder.feature.slice(0, used),
-      builder.value.slice(0, used),
-      builder.low.slice(0, used),
-      builder.high.slice(0, used)
-    );
+    base[trees] = used;
+    const nodes = new Layout(dim, trees, used, psi);
+    nodes.origin.set(origin);
+    nodes.scale.set(scale);
+    nodes.base.set(base);
+    nodes.rootLeaf.set(rootLeaf);
+    nodes.split.set(builder.split.subarray(0, used));
+    nodes.low.set(builder.low.subarray(0, used));
+    nodes.high.set(builder.high.subarray(0, used));
+    nodes.left.set(builder.left.subarray(0, used));
+    nodes.right.set(builder.right.subarray(0, used));
+    nodes.feature.set(builder.feature.subarray(0, used));
+    return new IsolationForest(dim, trees, psi, nodes);
+  }
+
+  /** x's level on every feature, in the shared query buffer. */
+  private levelsOf(x: ArrayLike<number>, offset: number): Float64Array {
+    const { origin, scale } = this.nodes;
+    if (queryScratch.length < this.dim) queryScratch = new Float64Array(this.dim);
+    const q = queryScratch;
+    for (let f = 0; f < this.dim; f++) q[f] = (x[offset + f] - origin[f]) * scale[f];
+    return q;
   }
 
   /** Mean path length E[h(x)] of the point at `offset` in `x` (allocation-free). */
   meanPathLength(x: ArrayLike<number>, offset = 0): number {
-    const { child, feature, value, nodeStart } = this;
+    const q = this.levelsOf(x, offset);
+    const { base, rootLeaf, feature, split, left, right } = this.nodes;
+    const tag = this.tag;
+    const c = cTable;
     let sum = 0;
     for (let t = 0; t < this.trees; t++) {
-      let node = nodeStart[t];
-      let left = child[node];
-      while (left !== LEAF) {
-        node = x[offset + feature[node]] < value[node] ? left : left + 1;
-        left = child[node];
+      if (rootLeaf[t] > 0) {
+        sum += c[rootLeaf[t]];
+        continue;
       }
-      sum += value[node];
+      const b = base[t];
+      let i = b;
+      let depth = 0;
+      for (;;) {
+        const ref = q[feature[i]] < split[i] - 0.5 ? left[i] : right[i];
+        depth++;
+        if (ref >= tag) {
+          sum += depth + c[ref - tag];
+          break;
+        }
+        i = b + ref;
+      }
     }
     return sum / this.trees;
   }
@@ -134,18 +257,26 @@ export class IsolationForest {
    * Equals meanPathLength for points inside every range. Allocation-free.
    */
   meanPathLengthRangeAware(x: ArrayLike<number>, offset = 0): number {
-    const { child, feature, value, nodeStart, low, high } = this;
+    const q = this.levelsOf(x, offset);
+    const { base, rootLeaf, feature, split, low, high, left, right } = this.nodes;
+    const tag = this.tag;
+    const c = cTable;
     let sum = 0;
     for (let t = 0; t < this.trees; t++) {
-      let node = nodeStart[t];
-      let left = child[node];
+      if (rootLeaf[t] > 0) {
+        sum += c[rootLeaf[t]];
+        continue;
+      }
+      const b = base[t];
+      let i = b;
       let depth = 0;
       let survive = 1;
       let acc = 0;
-      while (left !== LEAF) {
-        const v = x[offset + feature[node]];
-        const lo = low[node];
-        const hi = high[node];
+      for (;;) {
+        const v = q[feature[i]];
+        // A level stands for the interval ±0.5 around it.
+        const lo = low[i] - 0.5;
+        const hi = high[i] + 0.5;
         if (v > hi) {
           const p = (v - hi) / (v - lo);
           acc += survive * p * (depth + 1);
@@ -155,11 +286,14 @@ export class IsolationForest {
           acc += survive * p * (depth + 1);
           survive *= 1 - p;
         }
-        node = v < value[node] ? left : left + 1;
-        left = child[node];
+        const ref = v < split[i] - 0.5 ? left[i] : right[i];
         depth++;
+        if (ref >= tag) {
+          sum += acc + survive * (depth + c[ref - tag]);
+          break;
+        }
+        i = b + ref;
       }
-      sum += acc + survive * value[node];
     }
     return sum / this.trees;
   }
@@ -176,36 +310,34 @@ export class IsolationForest {
     return Math.pow(2, -this.meanPathLength(x, offset) / this.cPsi);
   }
 
-  /** Number of tree nodes held (for memory accounting). */
+  /** Number of tree nodes held, internal and external (for memory accounting). */
   get nodeCount(): number {
-    return this.child.length;
+    return 2 * this.nodes.feature.length + this.trees;
   }
 
   /** Bytes held by the typed arrays. */
   get byteSize(): number {
-    return (
-      this.child.byteLength +
-      this.feature.byteLength +
-      this.value.byteLength +
-      this.low.byteLength +
-      this.high.byteLength +
-      this.nodeStart.byteLength
-    );
+    return this.nodes.byteLength;
   }
 
   serialize(): SerializedForest {
+    const n = this.nodes;
     return {
       format: IFOREST_FORMAT,
       version: IFOREST_VERSION,
       dim: this.dim,
       trees: this.trees,
       sampleSize: this.sampleSize,
-      nodeStart: toBase64(this.nodeStart),
-      child: toBase64(this.child),
-      feature: toBase64(this.feature),
-      value: toBase64(this.value),
-      low: toBase64(this.low),
-      high: toBase64(this.high),
+      origin: Array.from(n.origin),
+      scale: Array.from(n.scale),
+      base: toBase64(n.base),
+      rootLeaf: toBase64(n.rootLeaf),
+      feature: toBase64(n.feature),
+      split: toBase64(n.split),
+      low: toBase64(n.low),
+      high: toBase64(n.high),
+      left: toBase64(n.left),
+      right: toBase64(n.right),
     };
   }
 
@@ -222,23 +354,38 @@ export class IsolationForest {
     const dim = requireInt(s.dim, 'dim');
     const trees = requireInt(s.trees, 'trees');
     const sampleSize = requireInt(s.sampleSize, 'sampleSize');
-    const nodeStart = new Int32Array(fromBase64(s.nodeStart, 'nodeStart', 4));
-    const child = new Int32Array(fromBase64(s.child, 'child', 4));
-    const feature = new Uint16Array(fromBase64(s.feature, 'feature', 2));
-    const value = new Float32Array(fromBase64(s.value, 'value', 4));
-    const low = new Float32Array(fromBase64(s.low, 'low', 4));
-    const high = new Float32Array(fromBase64(s.high, 'high', 4));
-    if (nodeStart.length !== trees) throw new Error('iforest: nodeStart length does not match trees');
+    if (sampleSize > MAX_SAMPLE_SIZE) throw new Error('iforest: sampleSize too large');
+    const feature = fromBase64(s.feature, 'feature', 1);
+    const internal = feature.byteLength;
+    const nodes = new Layout(dim, trees, internal, sampleSize);
     if (
-      feature.length !== child.length ||
-      value.length !== child.length ||
-      low.length !== child.length ||
-      high.length !== child.length
+      !Array.isArray(s.origin) ||
+      !Array.isArray(s.scale) ||
+      s.origin.length !== dim ||
+      s.scale.length !== dim
     ) {
-      throw new Error('iforest: node arrays differ in length');
+      throw new Error('iforest: origin and scale must hold one number per feature');
     }
-    checkStructure(dim, nodeStart, child, feature, (m) => new Error(m));
-    return new IsolationForest(dim, trees, sampleSize, nodeStart, child, feature, value, low, high);
+    nodes.origin.set(s.origin.map(Number));
+    nodes.scale.set(s.scale.map(Number));
+    const fields: [keyof SerializedForest, Uint32Array | Uint16Array | Uint8Array][] = [
+      ['base', nodes.base],
+      ['rootLeaf', nodes.rootLeaf],
+      ['feature', nodes.feature],
+      ['split', nodes.split],
+      ['low', nodes.low],
+      ['high', nodes.high],
+      ['left', nodes.left],
+      ['right', nodes.right],
+    ];
+    for (const [name, into] of fields) {
+      const bytes = fromBase64(s[name], name, into.BYTES_PER_ELEMENT);
+      if (bytes.byteLength !== into.byteLength)
+        throw new Error(`iforest: node arrays differ in length ('${name}')`);
+      new Uint8Array(into.buffer, into.byteOffset, into.byteLength).set(new Uint8Array(bytes));
+    }
+    checkStructure(dim, sampleSize, nodes, (m) => new Error(m));
+    return new IsolationForest(dim, trees, sampleSize, nodes);
   }
 
   /** Binary form for the detector state codec: shape, then the node arrays as raw bytes. */
@@ -246,13 +393,8 @@ export class IsolationForest {
     w.u16(this.dim);
     w.u32(this.trees);
     w.u32(this.sampleSize);
-    w.u32(this.child.length);
-    w.array(this.nodeStart);
-    w.array(this.child);
-    w.array(this.feature);
-    w.array(this.value);
-    w.array(this.low);
-    w.array(this.high);
+    w.u32(this.nodes.feature.length);
+    for (const a of this.nodes.arrays()) w.array(a);
   }
 
   /** Read writeState's output; the forest must have `dim` features and `trees` trees. */
@@ -260,100 +402,140 @@ export class IsolationForest {
     const fail = (m: string): Error => new StateFormatError(`forest: ${m}`);
     if (r.u16() !== dim) throw fail('dimension does not match the features');
     if (r.u32() !== trees) throw fail('tree count does not match');
-    const sampleSize = r.count(1 << 24, 'sample size', 1);
-    const nodes = r.count(trees * (2 * sampleSize - 1), 'node count', trees);
-    const nodeStart = new Int32Array(trees);
-    const child = new Int32Array(nodes);
-    const feature = new Uint16Array(nodes);
-    const value = new Float32Array(nodes);
-    const low = new Float32Array(nodes);
-    const high = new Float32Array(nodes);
-    for (const a of [nodeStart, child, feature, value, low, high]) r.arrayInto(a);
-    checkStructure(dim, nodeStart, child, feature, fail);
-    return new IsolationForest(dim, trees, sampleSize, nodeStart, child, feature, value, low, high);
+    const sampleSize = r.count(MAX_SAMPLE_SIZE, 'sample size', 1);
+    const internal = r.count(trees * (sampleSize - 1), 'internal node count');
+    const nodes = new Layout(dim, trees, internal, sampleSize);
+    for (const a of nodes.arrays()) r.arrayInto(a);
+    checkStructure(dim, sampleSize, nodes, fail);
+    return new IsolationForest(dim, trees, sampleSize, nodes);
   }
 }
 
-/** Every child index points forward and inside the arrays, every root is a node. */
-function checkStructure(
-  dim: number,
-  nodeStart: Int32Array,
-  child: Int32Array,
-  feature: Uint16Array,
-  fail: (message: string) => Error
-): void {
-  for (let i = 0; i < child.length; i++) {
-    if (child[i] !== LEAF && (child[i] <= i || child[i] + 1 >= child.length || feature[i] >= dim)) {
-      throw fail(`iforest: corrupt node ${i}`);
+/**
+ * A forest that traversal cannot run off: trees partition the node arrays in order, every
+ * child reference points forward inside its tree or names an external node of 1..ψ
+ * points, and every attribute exists.
+ */
+function checkStructure(dim: number, psi: number, n: Layout, fail: (message: string) => Error): void {
+  const trees = n.rootLeaf.length;
+  const internal = n.feature.length;
+  const tag = refTag(psi);
+  for (let f = 0; f < dim; f++) {
+    if (!Number.isFinite(n.origin[f]) || !(n.scale[f] >= 0) || !Number.isFinite(n.scale[f])) {
+      throw fail(`iforest: bad quantization of feature ${f}`);
     }
   }
-  for (let t = 0; t < nodeStart.length; t++) {
-    if (nodeStart[t] < 0 || nodeStart[t] >= child.length) throw fail(`iforest: corrupt root of tree ${t}`);
+  if (n.base[0] !== 0 || n.base[trees] !== internal) throw fail('iforest: corrupt tree offsets');
+  for (let t = 0; t < trees; t++) {
+    const from = n.base[t];
+    const to = n.base[t + 1];
+    if (to < from || to - from > psi - 1) throw fail(`iforest: corrupt tree offsets at tree ${t}`);
+    if (n.rootLeaf[t] > 0 !== (to === from) || n.rootLeaf[t] > psi)
+      throw fail(`iforest: corrupt root of tree ${t}`);
+    for (let i = from; i < to; i++) {
+      if (n.feature[i] >= dim) throw fail(`iforest: corrupt node ${i}`);
+      for (const ref of [n.left[i], n.right[i]]) {
+        const ok = ref >= tag ? ref - tag >= 1 && ref - tag <= psi : ref > i - from && from + ref < to;
+        if (!ok) throw fail(`iforest: corrupt node ${i}`);
+      }
+    }
   }
 }
 
-/** Grows trees into shared, pre-sized node arrays; scratch buffers are reused across trees. */
-let cTable = new Float64Array(0);
+/**
+ * Map each feature's training range onto integer levels 0..LEVELS. Trees are grown on the
+ * levels, so split values and node ranges take two bytes each, and precision follows the
+ * series' own range rather than its magnitude (a float32 split on a counter near 1e12
+ * cannot tell values 100 000 apart; levels can).
+ */
+let levelScratch = new Uint16Array(0);
+function quantize(
+  data: ArrayLike<number>,
+  n: number,
+  dim: number
+): { levels: Uint16Array; origin: Float64Array; scale: Float64Array } {
+  const origin = new Float64Array(dim);
+  const scale = new Float64Array(dim);
+  if (levelScratch.length < n * dim) levelScratch = new Uint16Array(n * dim);
+  const levels = levelScratch;
+  for (let f = 0; f < dim; f++) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const v = data[i * dim + f];
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    const k = hi > lo ? LEVELS / (hi - lo) : 0;
+    origin[f] = lo;
+    scale[f] = Number.isFinite(k) ? k : 0;
+    for (let i = 0; i < n; i++) {
+      const level = Math.round((data[i * dim + f] - lo) * scale[f]);
+      levels[i * dim + f] = level > LEVELS ? LEVELS : level;
+    }
+  }
+  return { levels, origin, scale };
+}
 
+/** Growth buffers shared by all fits of the process (fits are synchronous). */
 const scratch = {
-  child: new Int32Array(0),
-  feature: new Uint16Array(0),
-  value: new Float32Array(0),
-  low: new Float32Array(0),
-  high: new Float32Array(0),
+  feature: new Uint8Array(0),
+  split: new Uint16Array(0),
+  low: new Uint16Array(0),
+  high: new Uint16Array(0),
+  left: new Uint16Array(0),
+  right: new Uint16Array(0),
   order: new Int32Array(0),
 };
 
 class TreeBuilder {
-  readonly child: Int32Array;
-  readonly feature: Uint16Array;
-  readonly value: Float32Array;
-  readonly low: Float32Array;
-  readonly high: Float32Array;
+  readonly feature: Uint8Array;
+  readonly split: Uint16Array;
+  readonly low: Uint16Array;
+  readonly high: Uint16Array;
+  readonly left: Uint16Array;
+  readonly right: Uint16Array;
   used = 0;
+  private treeBase = 0;
+  private readonly tag: number;
   private readonly order: Int32Array;
   private readonly sample: Int32Array;
   private readonly heightLimit: number;
   private readonly candidates: Int32Array;
-  /** c(size) for every size an external node can hold (≤ ψ). */
-  private readonly cOf: Float64Array;
 
   constructor(
-    private readonly data: Float64Array,
+    private readonly data: Uint16Array,
     private readonly n: number,
     private readonly dim: number,
     private readonly psi: number,
     trees: number,
     private readonly rng: Prng
   ) {
-    // Fits are synchronous, so one set of growth buffers serves every forest in the
-    // process; a fit copies out only the nodes it used. Streaming detectors refit often.
-    const maxNodes = trees * (2 * psi - 1);
-    if (scratch.child.length < maxNodes) {
-      scratch.child = new Int32Array(maxNodes);
-      scratch.feature = new Uint16Array(maxNodes);
-      scratch.value = new Float32Array(maxNodes);
-      scratch.low = new Float32Array(maxNodes);
-      scratch.high = new Float32Array(maxNodes);
+    const maxInternal = trees * (psi - 1);
+    if (scratch.feature.length < maxInternal) {
+      scratch.feature = new Uint8Array(maxInternal);
+      scratch.split = new Uint16Array(maxInternal);
+      scratch.low = new Uint16Array(maxInternal);
+      scratch.high = new Uint16Array(maxInternal);
+      scratch.left = new Uint16Array(maxInternal);
+      scratch.right = new Uint16Array(maxInternal);
     }
     if (scratch.order.length < n) scratch.order = new Int32Array(n);
-    this.child = scratch.child;
     this.feature = scratch.feature;
-    this.value = scratch.value;
+    this.split = scratch.split;
     this.low = scratch.low;
     this.high = scratch.high;
+    this.left = scratch.left;
+    this.right = scratch.right;
     this.order = scratch.order;
     for (let i = 0; i < n; i++) this.order[i] = i;
+    this.tag = refTag(psi);
     this.sample = new Int32Array(psi);
     this.heightLimit = Math.ceil(Math.log2(Math.max(psi, 2)));
     this.candidates = new Int32Array(dim);
-    if (cTable.length <= psi) {
-      cTable = new Float64Array(psi + 1);
-      for (let i = 0; i <= psi; i++) cTable[i] = averagePathLength(i);
-    }
-    this.cOf = cTable;
   }
 
+  /** Grow one tree; returns its rootLeaf entry (0, or the size of a one-node tree). */
   buildTree(): number {
     // Partial Fisher–Yates: the first ψ slots become a uniform sample without replacement.
     const { order, sample, n, psi, rng } = this;
@@ -364,20 +546,15 @@ class TreeBuilder {
       order[j] = tmp;
       sample[i] = order[i];
     }
-    const root = this.used++;
-    this.grow(root, 0, psi, 0);
-    return root;
+    this.treeBase = this.used;
+    const root = this.grow(0, psi, 0);
+    return root < 0 ? -root : 0;
   }
 
-  private leaf(node: number, size: number, depth: number): void {
-    this.child[node] = LEAF;
-    this.feature[node] = 0;
-    this.value[node] = depth + this.cOf[size];
-  }
-
-  private grow(node: number, from: number, to: number, depth: number): void {
+  /** Grow the node over sample[from, to); returns its tree-local index, or −size for an external node. */
+  private grow(from: number, to: number, depth: number): number {
     const size = to - from;
-    if (depth >= this.heightLimit || size <= 1) return this.leaf(node, size, depth);
+    if (depth >= this.heightLimit || size <= 1) return -size;
     const { data, dim, sample, candidates } = this;
     // Draw attributes uniformly without replacement until one is not constant on this
     // node's points (a constant attribute cannot split); only that one is scanned.
@@ -392,8 +569,8 @@ class TreeBuilder {
       candidates[r] = candidates[remaining - 1];
       candidates[remaining - 1] = cand;
       remaining--;
-      lo = Infinity;
-      hi = -Infinity;
+      lo = LEVELS;
+      hi = 0;
       for (let i = from; i < to; i++) {
         const v = data[sample[i] * dim + cand];
         if (v < lo) lo = v;
@@ -404,13 +581,9 @@ class TreeBuilder {
         break;
       }
     }
-    if (q === -1) return this.leaf(node, size, depth);
-    // Split values are stored as float32; nudge into (lo, hi] so both sides are non-empty.
-    let split = Math.fround(lo + this.rng.next() * (hi - lo));
-    if (!(split > lo)) split = Math.fround((lo + hi) / 2);
-    if (!(split > lo) || split > hi) split = nextFloat32Above(lo);
-    if (!(split > lo) || split > hi) return this.leaf(node, size, depth);
-    // Partition: x[q] < split goes left.
+    if (q === -1) return -size;
+    // Uniform over the levels in (lo, hi]: both sides get at least one point.
+    const split = lo + 1 + Math.floor(this.rng.next() * (hi - lo));
     let i = from;
     let j = to - 1;
     while (i <= j) {
@@ -422,31 +595,17 @@ class TreeBuilder {
         j--;
       }
     }
-    if (i === from || i === to) return this.leaf(node, size, depth);
-    const left = this.used;
-    this.used += 2;
-    this.child[node] = left;
+    const node = this.used++;
     this.feature[node] = q;
-    this.value[node] = split;
+    this.split[node] = split;
     this.low[node] = lo;
     this.high[node] = hi;
-    this.grow(left, from, i, depth + 1);
-    this.grow(left + 1, i, to, depth + 1);
+    const l = this.grow(from, i, depth + 1);
+    const r = this.grow(i, to, depth + 1);
+    this.left[node] = l < 0 ? this.tag - l : l;
+    this.right[node] = r < 0 ? this.tag - r : r;
+    return node - this.treeBase;
   }
-}
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-/** Smallest float32 strictly greater than v (v finite). */
-function nextFloat32Above(v: number): number {
-  f32[0] = v;
-  if (f32[0] > v) return f32[0];
-  if (f32[0] === 0) {
-    u32[0] = 1;
-    return f32[0];
-  }
-  u32[0] += f32[0] > 0 ? 1 : -1;
-  return f32[0];
 }
 
 function toBase64(a: ArrayBufferView): string {

@@ -234,7 +234,7 @@ describe('binary detector state codec', () => {
       for (const change of [
         { trees: 32 },
         { sampleSize: 64 },
-        { historySize: 512 },
+        { historySize: 256 },
         { window: 16 },
         { features: ['value', 'daily'] },
         { scoreHistory: 2048 },
@@ -271,12 +271,14 @@ describe('binary detector state codec', () => {
     });
 
     it('a well-sealed but inconsistent body (writer bug or forgery) is corrupt, not half-read', () => {
-      // Body starts with the point count (f64), then lastTimestamp, nextFit, rng, level,
-      // spread, then the history head (u32) at body offset 48.
+      // Body: point count f64 @0, lastTimestamp f64 @8, nextFit f64 @16, rng u32 @24,
+      // level f64 @28, spread f64 @36, center 3 × f64 @44, history head u32 @68, count u32 @72.
       const body = 18;
       expect(reasonOf(resealed((b) => b.writeDoubleLE(-5, body)))).toBe('corrupt');
       expect(reasonOf(resealed((b) => b.writeDoubleLE(0.5, body)))).toBe('corrupt');
-      expect(reasonOf(resealed((b) => b.writeUInt32LE(99_999, body + 48)))).toBe('corrupt');
+      expect(reasonOf(resealed((b) => b.writeDoubleLE(-1, body + 36)))).toBe('corrupt');
+      expect(reasonOf(resealed((b) => b.writeUInt32LE(512, body + 68)))).toBe('corrupt');
+      expect(reasonOf(resealed((b) => b.writeUInt32LE(99_999, body + 72)))).toBe('corrupt');
       expect(reasonOf(resealed((b) => b.writeUInt32LE(b.readUInt32LE(14) + 8, 14)))).toBe('corrupt');
     });
   });

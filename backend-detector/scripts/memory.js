@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * Retained memory per series of the streaming detector, measured rather than estimated:
+ * creates many detectors, feeds each the same number of points of a varied, realistic mix
+ * of series, and divides the growth of the heap, of off-heap typed-array memory and of RSS
+ * by the number of detectors. Also reports the binary checkpoint size (state-codec).
+ *
+ *   node scripts/memory.js [--series 10000] [--points 2000] [--dist <built dir>]
+ *
+ * Needs the built sources (`npm run build`, or --dist pointing at another tsc output).
+ * Re-runs itself with --expose-gc so the numbers are retained bytes, not garbage.
+ */
+const path = require('path');
+const { spawnSync } = require('child_process');
+
+if (typeof global.gc !== 'function') {
+  const r = spawnSync(process.execPath, ['--expose-gc', __filename, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
+  process.exit(r.status ?? 1);
+}
+
+function option(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+const SERIES = Number(option('series', '10000'));
+const POINTS = Number(option('points', '2000'));
+const DIST = path.resolve(option('dist', path.join(__dirname, '..', 'dist')));
+const model = require(path.join(DIST, 'model'));
+const { Prng } = require(path.join(DIST, 'model', 'iforest'));
+
+const FIVE_MIN = 300_000;
+const START = Date.UTC(2026, 0, 5);
+const KINDS = ['seasonal', 'random walk', 'uniform noise', 'quantized counter', 'flat with blips'];
+
+/** Value generator of series `s` (kind = s mod KINDS). */
+function generator(s) {
+  const rng = new Prng(1000 + s);
+  const kind = s % KINDS.length;
+  let walk = 100;
+  return (i) => {
+    switch (kind) {
+      case 0:
+        return 50 + 20 * Math.sin((2 * Math.PI * (i % 288)) / 288) + 4 * rng.next();
+      case 1:
+        walk += rng.next() - 0.5;
+        return walk;
+      case 2:
+        return rng.next() * 1000;
+      case 3:
+        return Math.round(rng.next() * 8) * 1024;
+      default:
+        return rng.next() < 0.02 ? 10 + rng.next() * 50 : 10;
+    }
+  };
+}
+
+function sample() {
+  global.gc();
+  global.gc();
+  const m = process.memoryUsage();
+  return { heap: m.heapUsed, external: m.external, rss: m.rss };
+}
+
+function kb(bytes) {
+  return (bytes / 1000).toFixed(1);
+}
+
+const before = sample();
+const detectors = new Array(SERIES);
+const started = Date.now();
+for (let s = 0; s < SERIES; s++) {
+  const d = model.createSeriesDetector();
+  const next = generator(s);
+  for (let i = 0; i < POINTS; i++) d.update(START + i * FIVE_MIN, next(i));
+  detectors[s] = d;
+  if (process.stderr.isTTY && s % 200 === 0) process.stderr.write(`\r${s}/${SERIES} series`);
+}
+if (process.stderr.isTTY) process.stderr.write('\r');
+const after = sample();
+
+const per = (k) => (after[k] - before[k]) / SERIES;
+const sizes = Array.from({ length: Math.min(SERIES, 1000) }, (_, s) => {
+  const bytes = model.encodeDetectorState(detectors[s]);
+  return { kind: KINDS[s % KINDS.length], bytes: bytes.length };
+});
+const byKind = KINDS.map((k) => {
+  const xs = sizes.filter((x) => x.kind === k).map((x) => x.bytes);
+  return `${k} ${kb(xs.reduce((a, b) => a + b, 0) / xs.length)}`;
+});
+
+process.stdout.write(
+  [
+    `detectors: ${SERIES} × ${POINTS} points (defaults; ${KINDS.join(', ')}), ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    `retained per series: heap ${kb(per('heap'))} kB + off-heap ${kb(per('external'))} kB = ${kb(per('heap') + per('external'))} kB; RSS ${kb(per('rss'))} kB`,
+    `binary state per series (kB): mean ${kb(sizes.reduce((a, x) => a + x.bytes, 0) / sizes.length)}, max ${kb(Math.max(...sizes.map((x) => x.bytes)))}; by kind: ${byKind.join(', ')}`,
+    '',
+  ].join('\n')
+);
+// Keep the detectors alive until after the measurement.
+if (detectors.length !== SERIES) process.exitCode = 1;
