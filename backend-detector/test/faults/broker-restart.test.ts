@@ -3,7 +3,7 @@ import { expectNothingLost, FaultStack } from '../support/fault-stack';
 
 jest.setTimeout(300_000);
 
-const ROWS = 900;
+const ROWS = 800;
 const stack = new FaultStack('broker-restart');
 afterAll(() => stack.down());
 
@@ -11,15 +11,17 @@ test('the broker restarts under load (SIGTERM, then SIGKILL): the detector recon
   await stack.up({ hosts: 8, rows: ROWS, partitions: 4 });
   const detector = await stack.startDetector('detector');
   const pid = detector.pid;
-  const driver = await stack.startLoad(20);
+  const driver = await stack.startLoad(25);
   const scored = () => detector.metric('anomalylens_detector_points_scored_total');
 
   const restarts: string[] = [];
+  const rowsAtRestart: number[] = [];
   for (const [signal, atRow] of [
     ['SIGTERM', ROWS * 0.25],
     ['SIGKILL', ROWS * 0.55],
   ] as const) {
     await driver.reached(atRow, 120_000);
+    rowsAtRestart.push(driver.rowsSent);
     const t0 = Date.now();
     await stack.kafka.restart(signal);
     const brokerBackAt = Date.now();
@@ -47,6 +49,7 @@ test('the broker restarts under load (SIGTERM, then SIGKILL): the detector recon
       `Prometheus 400s ${result.prometheus400}`
   );
 
+  expect(Math.max(...rowsAtRestart)).toBeLessThan(ROWS); // both restarts came under load
   // The same process did it all: it neither exited nor needed a restart.
   expect(detector.running).toBe(true);
   expect(detector.pid).toBe(pid);
