@@ -32,8 +32,21 @@ export function decodeInflux(text: string, defaultTimestamp: number): MetricPoin
 
 /** Does the text look like line protocol (for auto-detection)? `measurement[,tags] field=` */
 export function looksLikeInflux(text: string): boolean {
-  return /^[^\s,#="][^\s]*\s+[^\s=]+=/.test(text.trimStart());
+  // Comment lines (`# ...`) are valid line protocol: judge by the first data line.
+  let start = 0;
+  for (;;) {
+    while (start < text.length && /\s/.test(text[start])) start++;
+    if (text[start] !== '#') break;
+    const eol = text.indexOf('\n', start);
+    if (eol < 0) return false;
+    start = eol + 1;
+  }
+  LINE_START.lastIndex = start;
+  return LINE_START.test(text);
 }
+
+/** `measurement[,tags] field=`, matched from lastIndex (sticky). */
+const LINE_START = /[^\s,#="][^\s]*\s+[^\s=]+=/y;
 
 function fail(detail: string): never {
   throw new InvalidMessageError('invalid_line_protocol', detail);

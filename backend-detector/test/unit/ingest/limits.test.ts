@@ -259,3 +259,11 @@ describe('settings', () => {
     expect(ingestLimitsFrom(c)).toEqual(DEFAULT_INGEST_LIMITS);
   });
 });
+
+describe('auto-detection', () => {
+  it('recognises line protocol that starts with comment lines', () => {
+    const d = dec('# written by telegraf\n\n# another\ncpu,host=a usage=1');
+    expect(d.format).toBe('influx');
+    expect(reasonOf(() => dec('# only a comment'))).toBe('unknown_format');
+  });
+});
