@@ -8,7 +8,7 @@ const stack = new FaultStack('broker-restart');
 afterAll(() => stack.down());
 
 test('the broker restarts under load (SIGTERM, then SIGKILL): the detector reconnects and resumes by itself, nothing lost', async () => {
-  await stack.up({ hosts: 8, rows: ROWS, partitions: 4 });
+  await stack.up({ hosts: 8, rows: ROWS, partitions: 4 }, { tap: true });
   const detector = await stack.startDetector('detector');
   const pid = detector.pid;
   const driver = await stack.startLoad(25);
@@ -46,7 +46,8 @@ test('the broker restarts under load (SIGTERM, then SIGKILL): the detector recon
       `load sends retried ${driver.sendRetries} times; ` +
       `${metricSum(m, 'anomalylens_detector_points_scored_total') - stack.load.points} points re-delivered and re-scored, ` +
       `${metricSum(m, 'anomalylens_detector_points_dropped_total', 'reason="out_of_order"')} skipped as already scored; ` +
-      `Prometheus 400s ${result.prometheus400}`
+      `Prometheus 400s ${result.prometheus400}` +
+      `; remote write saw ${stack.tap!.stats.samples} samples, ${stack.tap!.stats.identicalResends} of them identical re-sends, ${stack.tap!.stats.conflicts} conflicting`
   );
 
   expect(Math.max(...rowsAtRestart)).toBeLessThan(ROWS); // both restarts came under load

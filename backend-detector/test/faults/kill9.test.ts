@@ -9,7 +9,7 @@ const stack = new FaultStack('kill-9');
 afterAll(() => stack.down());
 
 test('kill -9 under load, then restart: every point scored, re-sent samples identical, values equal an uninterrupted run', async () => {
-  await stack.up({ hosts: 8, rows: ROWS, partitions: 4 });
+  await stack.up({ hosts: 8, rows: ROWS, partitions: 4 }, { tap: true });
   const first = await stack.startDetector('detector-1');
   const driver = await stack.startLoad(40);
 
@@ -47,7 +47,8 @@ test('kill -9 under load, then restart: every point scored, re-sent samples iden
     `${stack.load.points} points produced (${stack.load.seriesCount} series x ${ROWS}); killed at row ${killedAtRow} ` +
       `after ${scoredBeforeKill} scored (${committedAtKill} messages committed); restart to first score ${resumedAt - killedAt} ms; ` +
       `restored ${restored} states (${incompatible} incompatible); re-scored ${scoredBeforeKill + scoredAfter - stack.load.points} points; ` +
-      `score samples per series ${[...new Set(result.scoreCounts.values())].join(',')}; Prometheus 400s ${result.prometheus400}`
+      `score samples per series ${[...new Set(result.scoreCounts.values())].join(',')}; Prometheus 400s ${result.prometheus400}` +
+      `; remote write saw ${stack.tap!.stats.samples} samples, ${stack.tap!.stats.identicalResends} of them identical re-sends, ${stack.tap!.stats.conflicts} conflicting`
   );
 
   // What users see first (every sample, identical), then how the detector got there.

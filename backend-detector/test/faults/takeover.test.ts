@@ -17,7 +17,7 @@ function assignment(d: DetectorProcess): number[] {
 }
 
 test('two detectors in one group, one killed: the survivor takes its partitions, restores their state and scores on without a warm-up gap', async () => {
-  await stack.up({ hosts: 8, rows: ROWS, partitions: PARTITIONS });
+  await stack.up({ hosts: 8, rows: ROWS, partitions: PARTITIONS }, { tap: true });
   const victim = await stack.startDetector('detector-a');
   const survivor = await stack.startDetector('detector-b');
   await until(
@@ -83,7 +83,8 @@ test('two detectors in one group, one killed: the survivor takes its partitions,
     `${stack.load.points} points produced (${stack.load.seriesCount} series x ${ROWS}); member killed at row ${killedAtRow} ` +
       `owning partitions ${victimPartitions.join(',')} (${takenOver.size} series); survivor owned all partitions ` +
       `${tookOverAt - killedAt} ms later (session timeout ${SESSION_TIMEOUT_MS} ms); restored ${restored} states ` +
-      `(${incompatible} incompatible); ${expectedAfterKill} expected-range samples after the kill, all present and identical`
+      `(${incompatible} incompatible); ${expectedAfterKill} expected-range samples after the kill, all present and identical` +
+      `; remote write saw ${stack.tap!.stats.samples} samples, ${stack.tap!.stats.identicalResends} of them identical re-sends, ${stack.tap!.stats.conflicts} conflicting`
   );
 
   // What users see first (every sample, identical), then how the detector got there.

@@ -19,6 +19,7 @@ import {
 } from './fault-checks';
 import { FaultLoad, LoadDriver, type FaultLoadOptions } from './fault-load';
 import { KafkaInstance, PrometheusInstance } from './instances';
+import { RemoteWriteTap } from './remote-write-tap';
 
 export const CHECKPOINT_INTERVAL_MS = 1000;
 /** The smallest session timeout the detector accepts: a dead member is noticed quickly. */
@@ -34,6 +35,8 @@ export class FaultStack {
   readonly detectors: DetectorProcess[] = [];
   load!: FaultLoad;
   driver?: LoadDriver;
+  /** Records every sample the detectors send (see remote-write-tap.ts), when `up({ tap })`. */
+  tap?: RemoteWriteTap;
   /** Set by the test once everything passed; logs are kept otherwise. */
   passed = false;
   private admin?: Kafka;
@@ -49,9 +52,13 @@ export class FaultStack {
     return (this.admin ??= this.kafka.client());
   }
 
-  async up(load: Omit<FaultLoadOptions, 'run'>): Promise<void> {
+  async up(load: Omit<FaultLoadOptions, 'run'>, opts: { tap?: boolean } = {}): Promise<void> {
     await Promise.all([this.kafka.start(), this.prometheus.start()]);
     this.load = new FaultLoad({ ...load, run: this.run });
+    if (opts.tap) {
+      this.tap = new RemoteWriteTap(() => this.prometheus.url);
+      await this.tap.start();
+    }
     const admin = this.client.admin();
     await admin.connect();
     try {
@@ -72,7 +79,7 @@ export class FaultStack {
       ANOMALYLENS_KAFKA_GROUP_ID: this.group,
       ANOMALYLENS_KAFKA_FROM_BEGINNING: 'true',
       ANOMALYLENS_KAFKA_SESSION_TIMEOUT_MS: String(SESSION_TIMEOUT_MS),
-      ANOMALYLENS_REMOTE_WRITE_URL: `${this.prometheus.url}/api/v1/write`,
+      ANOMALYLENS_REMOTE_WRITE_URL: this.tap?.url ?? `${this.prometheus.url}/api/v1/write`,
       ANOMALYLENS_CHECKPOINT_INTERVAL_MS: String(CHECKPOINT_INTERVAL_MS),
       // Recovery after an outage should not wait out a 30 s backoff.
       ANOMALYLENS_RETRY_MAX_MS: '1000',
@@ -135,6 +142,7 @@ export class FaultStack {
   async down(): Promise<void> {
     await this.driver?.stop();
     await Promise.all(this.detectors.map((d) => d.stop('SIGKILL')));
+    await this.tap?.stop();
     await Promise.all([this.kafka.destroy(), this.prometheus.destroy()]);
     if (this.passed) fs.rmSync(this.logDir, { recursive: true, force: true });
     else console.log(`[faults] ${this.name}: detector logs kept in ${this.logDir}`);
@@ -167,4 +175,12 @@ export function expectNothingLost(
   });
   expect(result.prometheus400).toBe(0);
   expect(detectorRejected).toBe(0);
+  if (stack.tap) {
+    // Every sample that went out more than once went out with the same value.
+    const { conflicts, conflictExamples } = stack.tap.stats;
+    expect({ conflicts, conflictExamples }).toEqual({ conflicts: 0, conflictExamples: [] });
+    expect(stack.tap.stats.samples).toBeGreaterThanOrEqual(
+      [...result.scoreCounts.values()].reduce((a, b) => a + b, 0)
+    );
+  }
 }
