@@ -5,6 +5,7 @@
  * `Bench` and list it below (one line). `npm run bench -- <name>` runs only matching ones.
  */
 import { benchEndToEnd, formatE2e } from './e2e';
+import { benchBudget, formatBudget } from './e2e-budget';
 import { Bench } from './harness';
 import { iforestBench } from './iforest.bench';
 import { replayBench } from './replay.bench';
@@ -15,7 +16,14 @@ const e2eBench: Bench = {
   run: async () => void process.stdout.write(formatE2e(await benchEndToEnd()) + '\n'),
 };
 
-const BENCHES: Bench[] = [iforestBench, replayBench, e2eBench];
+const budgetBench: Bench = {
+  name: 'e2e-budget',
+  description:
+    'the end-to-end budget at 10,000 series: sustained points/s, p50/p99 latency at 20,000 points/s, RSS per series, beside the raw kafkajs ceiling (needs `npm run services:up`; ~4 min)',
+  run: async () => void process.stdout.write(formatBudget(await benchBudget()) + '\n'),
+};
+
+const BENCHES: Bench[] = [iforestBench, replayBench, e2eBench, budgetBench];
 
 async function main(): Promise<void> {
   const filter = process.argv.slice(2);

@@ -1,0 +1,133 @@
+/**
+ * The detector under the end-to-end budget bench: `anomaly-lens run` as the CLI builds it
+ * (DetectorService with the model-state codec, settings from ANOMALYLENS_* variables),
+ * in a process of its own so its RSS is the detector's alone. Forked by e2e-budget.ts with
+ * --expose-gc; talks to it over IPC (e2e-budget-protocol.ts).
+ */
+import pino from 'pino';
+import { loadConfig } from '../src/config/load';
+import { createSeriesDetector } from '../src/model/detector';
+import { streamingDetectorCodec } from '../src/pipeline/detector-codec';
+import { DetectorService } from '../src/pipeline/service';
+import type { FromDetector, RssReading, ToDetector } from './e2e-budget-protocol';
+
+const send = (m: FromDetector): void => void process.send?.(m);
+
+function settledRss(): RssReading {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with --expose-gc (RSS is read after a full GC)');
+  // Twice: the first pass queues finalizers whose memory the second frees.
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, arrayBuffersBytes: m.arrayBuffers };
+}
+
+const percentile = (sorted: Float64Array, q: number): number =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))];
+
+async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const logger = pino({ level: config.logLevel }, pino.destination(2));
+  // Latencies of live samples only; a typed array so a million of them cost 8 MB, not 30+.
+  let liveSince = Infinity;
+  let lat = new Float64Array(1 << 20);
+  let latCount = 0;
+  const service = new DetectorService(config, {
+    logger,
+    createDetector: () => createSeriesDetector(),
+    stateCodec: streamingDetectorCodec(),
+    onFatal: (err) => {
+      send({ type: 'failed', error: `consumer stopped: ${err.message}` });
+      process.exit(1);
+    },
+    onAcknowledged: (timestamps) => {
+      const now = Date.now();
+      for (const t of timestamps) {
+        if (t < liveSince) continue;
+        if (latCount === lat.length) {
+          const bigger = new Float64Array(lat.length * 2);
+          bigger.set(lat);
+          lat = bigger;
+        }
+        lat[latCount++] = now - t;
+      }
+    },
+  });
+  const pending = () => service.status().sink.pendingSamples;
+
+  const messages: ToDetector[] = [];
+  process.on('message', (m: ToDetector) => messages.push(m));
+  const next = async <T extends ToDetector['type']>(type: T): Promise<Extract<ToDetector, { type: T }>> => {
+    await until(() => messages.length > 0, 3_600_000, `the '${type}' message`);
+    const m = messages.shift()!;
+    if (m.type !== type) throw new Error(`expected '${type}', got '${m.type}'`);
+    return m as Extract<ToDetector, { type: T }>;
+  };
+
+  await service.start();
+  await until(() => service.readiness().ready, 60_000, 'the detector to join its group');
+  send({ type: 'ready', ...settledRss() });
+
+  const progress = setInterval(
+    () => send({ type: 'progress', scored: service.pointsScored, pending: pending() }),
+    500
+  );
+  const backlog = await next('backlog');
+  const startedAt = service.firstMessageAt || Date.now();
+  // The window opens once the producer is done (it no longer competes for the CPU) and
+  // every series has had its warm-up points.
+  await until(() => service.pointsScored >= backlog.warmPoints, 1_800_000, 'the warm-up points');
+  const windowStart = Date.now();
+  const scoredAtStart = service.pointsScored;
+  await until(
+    () => service.pointsScored >= backlog.totalPoints && pending() === 0,
+    1_800_000,
+    'every backlog point to be scored and acknowledged'
+  );
+  const end = Date.now();
+  send({
+    type: 'throughput',
+    windowPoints: service.pointsScored - scoredAtStart,
+    windowSeconds: (end - windowStart) / 1000,
+    totalSeconds: (end - (service.firstMessageAt || startedAt)) / 1000,
+  });
+  send({ type: 'rss', activeSeries: service.status().activeSeries, ...settledRss() });
+
+  const live = await next('live');
+  liveSince = live.sinceMs;
+  const scoredBefore = service.pointsScored;
+  const done = await next('liveDone');
+  // Every point yields at least three samples (observed, score, anomalous).
+  await until(
+    () =>
+      service.pointsScored - scoredBefore >= done.points && latCount >= done.points * 3 && pending() === 0,
+    300_000,
+    'the last live acknowledgement'
+  );
+  clearInterval(progress);
+  const sorted = lat.subarray(0, latCount).sort();
+  send({
+    type: 'latency',
+    p50Ms: percentile(sorted, 0.5),
+    p99Ms: percentile(sorted, 0.99),
+    maxMs: sorted[sorted.length - 1] ?? NaN,
+    samples: latCount,
+  });
+  await next('stop');
+  await service.stop();
+  process.exit(0);
+}
+
+main().catch((e: unknown) => {
+  send({ type: 'failed', error: String(e instanceof Error ? e.stack : e) });
+  process.exit(1);
+});

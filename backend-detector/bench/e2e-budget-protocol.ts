@@ -1,0 +1,36 @@
+/**
+ * Messages between the end-to-end budget bench (parent: producer, ceiling, report) and the
+ * detector it measures (child process, so its RSS is the detector's alone).
+ */
+
+/** Parent → child. */
+export type ToDetector =
+  /** The backlog is in Kafka: `warmPoints` warm the series, the rest are measured. */
+  | { type: 'backlog'; totalPoints: number; warmPoints: number }
+  /** Live, paced points start now: samples stamped at or after `sinceMs` are timed. */
+  | { type: 'live'; sinceMs: number }
+  /** The live producer is done after `points` points. */
+  | { type: 'liveDone'; points: number }
+  | { type: 'stop' };
+
+export interface RssReading {
+  rssBytes: number;
+  heapUsedBytes: number;
+  /** Typed-array and Buffer memory (outside the JS heap). */
+  arrayBuffersBytes: number;
+}
+
+/** Child → parent. */
+export type FromDetector =
+  /** Joined the group, nothing consumed yet (GC'd baseline). */
+  | ({ type: 'ready' } & RssReading)
+  | { type: 'progress'; scored: number; pending: number }
+  /**
+   * Steady-state window: from the moment the backlog was fully produced and the warm-up
+   * points were scored, until every point was scored and its samples acknowledged.
+   */
+  | { type: 'throughput'; windowPoints: number; windowSeconds: number; totalSeconds: number }
+  /** After the backlog (every series active and warmed), GC'd. */
+  | ({ type: 'rss'; activeSeries: number } & RssReading)
+  | { type: 'latency'; p50Ms: number; p99Ms: number; maxMs: number; samples: number }
+  | { type: 'failed'; error: string };
