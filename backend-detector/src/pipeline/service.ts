@@ -5,6 +5,7 @@ import {
   type Consumer,
   type EachBatchPayload,
   type IHeaders,
+  type Message,
   type Producer,
 } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -30,6 +31,7 @@ import {
   type DetectorStateCodec,
 } from './model-records';
 import { ModelStore, type StateRecord } from './model-store';
+import { chunkBySize, DLQ_REQUEST_BYTES, isTooLarge, withoutValue } from './dead-letters';
 import { SeriesGuard } from './series-guard';
 import { OffsetTracker, type Ticket, type TopicPartitionOffset } from './offsets';
 import { Processor, type DeadLetter, type RawMessage } from './processor';
@@ -806,20 +808,8 @@ export class DetectorService {
       headers[DLQ_HEADERS.timestamp] = String(m.timestamp);
       return { key: m.key, value: m.value, headers };
     });
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.producer.send({ topic: this.config.dlqTopic, messages });
-        break;
-      } catch (e) {
-        this.metrics.dlqWriteFailures.inc();
-        this.logger.error({ err: e, attempt }, 'writing to the dead-letter topic failed, retrying');
-        if (this.stopping) return false;
-        await sleep(
-          backoffDelay(attempt, { initialMs: this.config.retryInitialMs, maxMs: this.config.retryMaxMs })
-        );
-        await heartbeat().catch(() => undefined);
-      }
-    }
+    for (const chunk of chunkBySize(messages, DLQ_REQUEST_BYTES))
+      if (!(await this.sendDeadLetters(chunk, heartbeat))) return false;
     for (const { message: m, reason, detail } of letters) {
       this.metrics.messagesInvalid.inc({ topic: m.topic, reason });
       this.dlqByReason[reason] = (this.dlqByReason[reason] ?? 0) + 1;
@@ -838,6 +828,46 @@ export class DetectorService {
       }
     }
     return true;
+  }
+
+  /**
+   * One dead-letter request, retried until Kafka takes it; false if shutting down first. The
+   * broker refusing it as too large cannot pass by retrying: its records go one by one, and a
+   * record too large on its own goes without its value (see dead-letters.ts).
+   */
+  private async sendDeadLetters(chunk: Message[], heartbeat: () => Promise<void>): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.producer.send({ topic: this.config.dlqTopic, messages: chunk });
+        return true;
+      } catch (e) {
+        if (isTooLarge(e) && chunk.length > 1) {
+          for (const one of chunk) if (!(await this.sendDeadLetters([one], heartbeat))) return false;
+          return true;
+        }
+        if (isTooLarge(e) && chunk[0].value !== null) {
+          const h = chunk[0].headers ?? {};
+          this.logger.warn(
+            {
+              bytes: chunk[0].value?.length,
+              topic: String(h[DLQ_HEADERS.topic]),
+              partition: String(h[DLQ_HEADERS.partition]),
+              offset: String(h[DLQ_HEADERS.offset]),
+            },
+            'dead letter larger than the broker accepts: written without its value'
+          );
+          chunk = [withoutValue(chunk[0])];
+          continue;
+        }
+        this.metrics.dlqWriteFailures.inc();
+        this.logger.error({ err: e, attempt }, 'writing to the dead-letter topic failed, retrying');
+        if (this.stopping) return false;
+        await sleep(
+          backoffDelay(attempt, { initialMs: this.config.retryInitialMs, maxMs: this.config.retryMaxMs })
+        );
+        await heartbeat().catch(() => undefined);
+      }
+    }
   }
 
   /** Commit every offset whose points the sink acknowledged (or `taken` ones); serialized. */
