@@ -9,6 +9,7 @@ import { benchBudget, formatBudget } from './e2e-budget';
 import { Bench } from './harness';
 import { iforestBench } from './iforest.bench';
 import { replayBench } from './replay.bench';
+import { sinkBench } from './sink.bench';
 
 const e2eBench: Bench = {
   name: 'e2e',
@@ -23,7 +24,7 @@ const budgetBench: Bench = {
   run: async () => void process.stdout.write(formatBudget(await benchBudget()) + '\n'),
 };
 
-const BENCHES: Bench[] = [iforestBench, replayBench, e2eBench, budgetBench];
+const BENCHES: Bench[] = [iforestBench, replayBench, sinkBench, e2eBench, budgetBench];
 
 async function main(): Promise<void> {
   const filter = process.argv.slice(2);

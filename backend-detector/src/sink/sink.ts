@@ -1,5 +1,6 @@
 import { NetworkError, type WriteResponse } from './client';
-import type { Label, Sample, TimeSeries } from './proto';
+import { labelSetRecord, type EncodableSeries } from './encode';
+import type { Label, TimeSeries } from './proto';
 import {
   backoffDelay,
   classifyStatus,
@@ -39,7 +40,7 @@ export interface SinkEvents {
   acknowledged?(sampleTimestamps: number[]): void;
 }
 
-interface Entry {
+export interface Entry {
   labels: Label[];
   value: number;
   timestamp: number;
@@ -48,7 +49,13 @@ interface Entry {
 }
 
 interface Shard {
-  queue: Entry[];
+  /**
+   * Queued samples in chunks of at most batchSamples, oldest first: a request takes the
+   * head chunk whole, where splicing one flat queue would shift the whole backlog (up to
+   * maxPendingSamples / shards entries) on every request.
+   */
+  chunks: Entry[][];
+  queued: number;
   inFlight: boolean;
   timer?: NodeJS.Timeout;
 }
@@ -77,7 +84,7 @@ export class RemoteWriteSink {
     private readonly events: SinkEvents = {},
     private readonly now: () => number = Date.now
   ) {
-    this.shards = Array.from({ length: opts.shards }, () => ({ queue: [], inFlight: false }));
+    this.shards = Array.from({ length: opts.shards }, () => ({ chunks: [], queued: 0, inFlight: false }));
   }
 
   get pending(): number {
@@ -114,10 +121,14 @@ export class RemoteWriteSink {
 
   add(shard: number, labels: Label[], value: number, timestamp: number, ticket: AckTarget): void {
     const s = this.shards[shard % this.shards.length];
-    s.queue.push({ labels, value, timestamp, ticket, addedAt: this.now() });
+    const entry: Entry = { labels, value, timestamp, ticket, addedAt: this.now() };
+    const tail = s.chunks[s.chunks.length - 1];
+    if (tail && tail.length < this.opts.batchSamples) tail.push(entry);
+    else s.chunks.push([entry]);
+    s.queued++;
     this.pendingSamples++;
     if (s.inFlight) return;
-    if (s.queue.length >= this.opts.batchSamples) this.send(s);
+    if (s.queued >= this.opts.batchSamples) this.send(s);
     else if (!s.timer) s.timer = setTimeout(() => this.send(s), this.opts.flushMs);
   }
 
@@ -136,7 +147,7 @@ export class RemoteWriteSink {
   async flush(timeoutMs: number): Promise<boolean> {
     this.flushing = true;
     try {
-      for (const s of this.shards) if (!s.inFlight && s.queue.length > 0) this.send(s);
+      for (const s of this.shards) if (!s.inFlight && s.queued > 0) this.send(s);
       if (this.pendingSamples === 0) return true;
       let timer: NodeJS.Timeout | undefined;
       const drained = await Promise.race([
@@ -165,8 +176,9 @@ export class RemoteWriteSink {
   private send(s: Shard): void {
     clearTimeout(s.timer);
     s.timer = undefined;
-    if (s.inFlight || s.queue.length === 0 || this.abort.signal.aborted) return;
-    const batch = s.queue.splice(0, this.opts.batchSamples);
+    if (s.inFlight || s.queued === 0 || this.abort.signal.aborted) return;
+    const batch = s.chunks.shift()!;
+    s.queued -= batch.length;
     s.inFlight = true;
     // Per request, not per sample: keeps the backlog gauge current while the endpoint is down.
     this.events.pendingChanged?.(this.pendingSamples);
@@ -181,16 +193,24 @@ export class RemoteWriteSink {
 
   private finish(s: Shard, batch: Entry[]): void {
     s.inFlight = false;
-    const perTicket = new Map<AckTarget, number>();
-    for (const e of batch) perTicket.set(e.ticket, (perTicket.get(e.ticket) ?? 0) + 1);
     this.pendingSamples -= batch.length;
-    for (const [ticket, n] of perTicket) ticket.ack(n);
+    // A message's samples are added one after another with the same ticket: ack per run,
+    // not per sample (the order of acks to different tickets does not matter).
+    let run = 0;
+    for (let i = 0; i < batch.length; i++) {
+      run++;
+      const ticket = batch[i].ticket;
+      if (i + 1 === batch.length || batch[i + 1].ticket !== ticket) {
+        ticket.ack(run);
+        run = 0;
+      }
+    }
     this.events.pendingChanged?.(this.pendingSamples);
     if (this.pendingSamples < this.opts.maxPendingSamples) this.release(this.capacityWaiters);
     if (this.pendingSamples === 0) this.release(this.drainWaiters);
-    if (s.queue.length === 0) return;
-    const age = this.now() - s.queue[0].addedAt;
-    if (this.flushing || s.queue.length >= this.opts.batchSamples || age >= this.opts.flushMs) this.send(s);
+    if (s.queued === 0) return;
+    const age = this.now() - s.chunks[0][0].addedAt;
+    if (this.flushing || s.queued >= this.opts.batchSamples || age >= this.opts.flushMs) this.send(s);
     else s.timer = setTimeout(() => this.send(s), this.opts.flushMs - age);
   }
 
@@ -234,16 +254,27 @@ export class RemoteWriteSink {
   }
 }
 
-/** Samples of the same series (same label-set object) share one TimeSeries. */
-function group(batch: Entry[]): TimeSeries[] {
-  const bySeries = new Map<Label[], Sample[]>();
-  for (const e of batch) {
-    const samples = bySeries.get(e.labels);
-    // An entry is a Sample (value, timestamp) already: no copy per sample.
-    if (samples) samples.push(e);
-    else bySeries.set(e.labels, [e]);
+let requestIds = 0;
+
+/**
+ * Samples of the same series (same label-set object) share one TimeSeries, in first-seen
+ * order. Grouping goes through each label set's record (which also holds its encoded
+ * bytes), so a sample costs one lookup.
+ */
+export function group(batch: Entry[]): EncodableSeries[] {
+  const request = requestIds++;
+  const out: EncodableSeries[] = [];
+  for (let i = 0; i < batch.length; i++) {
+    const e = batch[i];
+    const record = labelSetRecord(e.labels);
+    if (record.request === request) {
+      out[record.index].samples.push(e);
+    } else {
+      record.request = request;
+      record.index = out.length;
+      // An entry is a Sample (value, timestamp) already: no copy per sample.
+      out.push({ labels: e.labels, samples: [e], labelBytes: record.bytes });
+    }
   }
-  const out: TimeSeries[] = [];
-  for (const [labels, samples] of bySeries) out.push({ labels, samples });
   return out;
 }

@@ -212,6 +212,33 @@ describe('RemoteWriteSink', () => {
     sink.close();
   });
 
+  it('drains a backlog of many batches in add order, each sample once, acking every ticket exactly', async () => {
+    const w = new ScriptedWriter();
+    const sink = makeSink(w, { batchSamples: 4, maxPendingSamples: 1000 });
+    const tickets = [new Ticket(), new Ticket(), new Ticket()];
+    // 30 samples while the first request is in flight; tickets alternate in runs of 1..3.
+    for (let i = 0; i < 30; i++) sink.add(0, labels(i % 5), i, 1000 + i, tickets[Math.floor(i / 3) % 3]);
+    const seen: number[] = [];
+    while (sink.pending > 0) {
+      expect(w.waiting).toBe(1);
+      const req = w.requests[w.requests.length - 1];
+      // Samples of a series are grouped only within their own request.
+      expect(new Set(req.map((ts) => ts.labels)).size).toBe(req.length);
+      for (const ts of req) for (const smp of ts.samples) seen.push(smp.value);
+      w.answer();
+      await tick();
+    }
+    expect(samples(w.requests)).toEqual([4, 4, 4, 4, 4, 4, 4, 2]);
+    expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    // Within one series, samples stay in time order across requests.
+    for (let k = 0; k < 5; k++) {
+      const ofSeries = seen.filter((v) => v % 5 === k);
+      expect(ofSeries).toEqual([...ofSeries].sort((a, b) => a - b));
+    }
+    expect(tickets.map((t) => t.acked)).toEqual([12, 9, 9]);
+    sink.close();
+  });
+
   it('flush sends partial batches now and reports whether everything drained', async () => {
     const w = new ScriptedWriter();
     const sink = makeSink(w, { flushMs: 60000 });
