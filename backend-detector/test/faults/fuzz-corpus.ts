@@ -89,6 +89,15 @@ export class FuzzCorpus {
       this.hostile.push(...this.interleave(batch));
     }
     while (exploded < o.explosionMessages) this.hostile.push(this.explosion(exploded++));
+    // Always a few of the largest records the broker takes, bad: their dead letters (value
+    // plus headers) are larger than the broker allows.
+    for (let i = 0; i < 3; i++) {
+      const text = JSON.stringify(this.point({ labels: { pad: '' } }));
+      const value = text.replace('"pad":""', `"pad":"${'p'.repeat(BROKER_MAX_VALUE - text.length)}"`);
+      const topic: FuzzTopic = i === 2 ? 'influx' : 'auto';
+      const at = this.rng.int(0, this.hostile.length);
+      this.hostile.splice(at, 0, this.msg(topic, `big-${i}`, value, 'at-broker-limit', 'oversized'));
+    }
     this.explosionSeries = o.explosionMessages * o.explosionBatch;
   }
 
@@ -401,6 +410,8 @@ interface Case {
 type CaseFn = (c: FuzzCorpus) => Case;
 
 const json = (v: unknown) => JSON.stringify(v);
+/** The largest value a record can carry on a default broker (message.max.bytes 1048588, less record overhead). */
+export const BROKER_MAX_VALUE = 1_048_400;
 const noise = (c: FuzzCorpus, n: number) => {
   const abc = 'abcdefghijklmnopqrstuvwxyz0123456789 ';
   let s = abc[c.r.int(0, 25)];
@@ -435,15 +446,19 @@ const ANY_CASES: CaseFn[] = [
   () => ({ kind: 'null-value', value: null, reason: 'empty' }),
   () => ({ kind: 'zero-bytes', value: Buffer.alloc(0), reason: 'empty' }),
   (c) => ({ kind: 'whitespace', value: ' \n\t\r '.repeat(c.r.int(1, 100)), reason: 'empty' }),
-  (c) => ({
-    kind: 'oversized',
-    // Rare: each is a quarter to three quarters of a megabyte.
-    value:
-      c.r.next() < 0.15
-        ? json(c.point({ labels: { pad: 'p'.repeat(c.maxBytes + c.r.int(1, c.maxBytes)) } }))
-        : null,
-    reason: 'empty',
-  }),
+  (c) => {
+    // Rare (each is up to a megabyte); a few just under the broker's message.max.bytes,
+    // where the dead-letter record, with its headers added, no longer fits.
+    if (c.r.next() >= 0.15) return { kind: 'oversized', value: null, reason: 'empty' };
+    const size =
+      c.r.next() < 0.3 ? c.r.int(1_047_000, BROKER_MAX_VALUE) : c.maxBytes + c.r.int(1, c.maxBytes);
+    const text = json(c.point({ labels: { pad: '' } }));
+    return {
+      kind: 'oversized',
+      value: text.replace('"pad":""', `"pad":"${'p'.repeat(size - text.length)}"`),
+      reason: 'empty',
+    };
+  },
 ];
 
 /** Fixes up the "oversized" case: most draws fall back to a null value (kept rare). */
