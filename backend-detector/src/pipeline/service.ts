@@ -123,7 +123,8 @@ export class DetectorService {
   private sinkWriteErrors = 0;
   private sinkRejected = 0;
   private startedAt = Date.now();
-  private backpressured = false;
+  /** Batches held back because the sink is behind (its backlog is full, or a checkpoint waits on it). */
+  private held = 0;
   private httpPort = 0;
   private readonly onFatal: (error: Error) => void;
   /** Model-state checkpoints (undefined when off). */
@@ -332,7 +333,7 @@ export class DetectorService {
       sinkWriteErrors: this.sinkWriteErrors,
       sinkRejected: this.sinkRejected,
       sinkLastError: this.sink.lastError,
-      backpressure: this.backpressured,
+      backpressure: this.held > 0,
       startedAt: this.startedAt,
       now: Date.now(),
     });
@@ -509,8 +510,18 @@ export class DetectorService {
     this.partitionLocks.set(key, tail);
     try {
       if (keepAlive) {
-        while (!(await Promise.race([previous.then(() => true), sleep(1000).then(() => false)])))
-          await keepAlive().catch(() => undefined);
+        // Waiting this long means a checkpoint is waiting on the sink: consumption of the
+        // partition is paused by the sink, which is what the backpressure signal reports.
+        let holding = false;
+        try {
+          while (!(await Promise.race([previous.then(() => true), sleep(1000).then(() => false)]))) {
+            if (!holding) this.holdBack(1);
+            holding = true;
+            await keepAlive().catch(() => undefined);
+          }
+        } finally {
+          if (holding) this.holdBack(-1);
+        }
       } else {
         await previous;
       }
@@ -782,8 +793,7 @@ export class DetectorService {
 
   /** Backpressure: hold the batch (heartbeating) until the sink has room again. */
   private async waitForSink(heartbeat: () => Promise<void>, isRunning: () => boolean): Promise<void> {
-    this.backpressured = true;
-    this.metrics.backpressure.set(1);
+    this.holdBack(1);
     this.logger.debug({ pending: this.sink.pending }, 'sink backlog full, pausing consumption');
     try {
       while (!this.sink.hasCapacity && !this.stopping && isRunning()) {
@@ -791,9 +801,13 @@ export class DetectorService {
         await heartbeat();
       }
     } finally {
-      this.backpressured = false;
-      this.metrics.backpressure.set(0);
+      this.holdBack(-1);
     }
+  }
+
+  private holdBack(delta: 1 | -1): void {
+    this.held += delta;
+    this.metrics.backpressure.set(this.held > 0 ? 1 : 0);
   }
 
   /** Write dead letters, retrying until Kafka takes them; false if shutting down first. */
