@@ -117,12 +117,14 @@ export function parseFeatures(names: readonly string[], window: number): { kinds
   return { kinds, lags };
 }
 
+/** Median and MAD work here; features are computed synchronously, so one buffer serves all series. */
+let sortScratch = new Float64Array(0);
+
 export class FeatureExtractor {
   readonly dim: number;
   private readonly kinds: Kind[];
   private readonly lags: number[];
   private readonly values: Float64Array;
-  private readonly scratch: Float64Array;
   private head = 0;
   private count = 0;
   /** Time-of-day / time-of-week profiles (NaN = bucket not seen yet); empty when unused. */
@@ -142,7 +144,7 @@ export class FeatureExtractor {
     this.lags = parsed.lags;
     this.dim = this.kinds.length;
     this.values = new Float64Array(window);
-    this.scratch = new Float64Array(window);
+    if (sortScratch.length < window) sortScratch = new Float64Array(window);
     this.daily = new Float64Array(this.kinds.includes(Kind.Daily) ? DAILY_BUCKETS : 0).fill(NaN);
     this.weekly = new Float64Array(this.kinds.includes(Kind.Weekly) ? WEEKLY_BUCKETS : 0).fill(NaN);
   }
@@ -255,13 +257,13 @@ export class FeatureExtractor {
   /** Median of the filled window (insertion sort into scratch: the window is small). */
   median(): number {
     const n = this.filled;
-    return sortedMedian(this.values, n, this.scratch);
+    return sortedMedian(this.values, n, sortScratch);
   }
 
   /** Median absolute deviation around `median` (scratch reused). */
   private mad(median: number): number {
     const n = this.filled;
-    const s = this.scratch;
+    const s = sortScratch;
     const devs = new Float64Array(s.buffer, 0, n);
     for (let i = 0; i < n; i++) devs[i] = Math.abs(this.values[i] - median);
     return sortedMedian(devs, n, s);

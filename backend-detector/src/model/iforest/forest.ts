@@ -27,7 +27,7 @@ export interface IsolationForestOptions {
 }
 
 export const IFOREST_FORMAT = 'anomaly-lens/iforest';
-export const IFOREST_VERSION = 2;
+export const IFOREST_VERSION = 3;
 
 /** Largest subsample size: leaf sizes and tree-local node indices must fit 15 bits. */
 export const MAX_SAMPLE_SIZE = 32768;
@@ -47,12 +47,11 @@ export interface SerializedForest {
   scale: number[];
   base: string;
   rootLeaf: string;
+  /** Per internal node: split, low, high (uint16). */
+  ranges: string;
+  /** Per internal node: left, right (uint8 while ψ ≤ 128, else uint16). */
+  refs: string;
   feature: string;
-  split: string;
-  low: string;
-  high: string;
-  left: string;
-  right: string;
 }
 
 type RefArray = Uint8Array | Uint16Array;
@@ -77,69 +76,56 @@ function ensureCTable(psi: number): void {
 /** Query levels, one per feature; scoring is synchronous, so one buffer serves every forest. */
 let queryScratch = new Float64Array(16);
 
-/** The forest's typed arrays, carved out of one ArrayBuffer (one allocation per fit). */
+/**
+ * A forest's arrays, carved out of one exactly sized ArrayBuffer: one allocation per fit
+ * and few objects per series. (Recycling the replaced forest's buffer with headroom was
+ * measured: it raised RSS per series by 7 kB at 10,000 series; exact sizes fragment less.)
+ *
+ *   quant     float64 × 2·dim   per feature: origin, then scale (level = (x − origin) × scale)
+ *   base      uint32 × trees+1  internal nodes of tree t are [base[t], base[t+1]), preorder
+ *   rootLeaf  uint16 × trees    0, or the size of a tree that is a single external node
+ *   ranges    uint16 × 3·nodes  split level, then the node's training range low, high
+ *   refs      uint8|16 × 2·nodes  left and right child references (see refTag)
+ *   feature   uint8 × nodes     split attribute
+ */
 class Layout {
-  readonly origin: Float64Array;
-  readonly scale: Float64Array;
+  readonly quant: Float64Array;
   readonly base: Uint32Array;
-  readonly split: Uint16Array;
-  readonly low: Uint16Array;
-  readonly high: Uint16Array;
   readonly rootLeaf: Uint16Array;
-  readonly left: RefArray;
-  readonly right: RefArray;
+  readonly ranges: Uint16Array;
+  readonly refs: RefArray;
   readonly feature: Uint8Array;
 
-  constructor(dim: number, trees: number, internal: number, psi: number) {
+  constructor(
+    readonly dim: number,
+    trees: number,
+    readonly internal: number,
+    psi: number
+  ) {
     const wide = refTag(psi) > 0xff;
-    let at = 0;
-    const take = (bytes: number, align: number): number => {
-      at = Math.ceil(at / align) * align;
-      const start = at;
-      at += bytes;
-      return start;
-    };
-    const o = take(8 * dim, 8);
-    const s = take(8 * dim, 8);
-    const b = take(4 * (trees + 1), 4);
-    const sp = take(2 * internal, 2);
-    const lo = take(2 * internal, 2);
-    const hi = take(2 * internal, 2);
-    const rl = take(2 * trees, 2);
-    const lf = take((wide ? 2 : 1) * internal, wide ? 2 : 1);
-    const rt = take((wide ? 2 : 1) * internal, wide ? 2 : 1);
-    const ft = take(internal, 1);
-    const buf = new ArrayBuffer(at);
-    this.origin = new Float64Array(buf, o, dim);
-    this.scale = new Float64Array(buf, s, dim);
-    this.base = new Uint32Array(buf, b, trees + 1);
-    this.split = new Uint16Array(buf, sp, internal);
-    this.low = new Uint16Array(buf, lo, internal);
-    this.high = new Uint16Array(buf, hi, internal);
-    this.rootLeaf = new Uint16Array(buf, rl, trees);
-    this.left = wide ? new Uint16Array(buf, lf, internal) : new Uint8Array(buf, lf, internal);
-    this.right = wide ? new Uint16Array(buf, rt, internal) : new Uint8Array(buf, rt, internal);
-    this.feature = new Uint8Array(buf, ft, internal);
+    const refBytes = wide ? 2 : 1;
+    // Widest elements first, so every array is aligned.
+    const oBase = 16 * dim;
+    const oRoot = oBase + 4 * (trees + 1);
+    const oRanges = oRoot + 2 * trees;
+    const oRefs = oRanges + 6 * internal;
+    const oFeature = oRefs + 2 * refBytes * internal;
+    const buf = new ArrayBuffer(oFeature + internal);
+    this.quant = new Float64Array(buf, 0, 2 * dim);
+    this.base = new Uint32Array(buf, oBase, trees + 1);
+    this.rootLeaf = new Uint16Array(buf, oRoot, trees);
+    this.ranges = new Uint16Array(buf, oRanges, 3 * internal);
+    this.refs = wide ? new Uint16Array(buf, oRefs, 2 * internal) : new Uint8Array(buf, oRefs, 2 * internal);
+    this.feature = new Uint8Array(buf, oFeature, internal);
   }
 
-  /** In a fixed order: what writeState/readState and serialize walk through. */
+  /** In a fixed order: what writeState/readState walk through. */
   arrays(): (Float64Array | Uint32Array | Uint16Array | Uint8Array)[] {
-    return [
-      this.origin,
-      this.scale,
-      this.base,
-      this.split,
-      this.low,
-      this.high,
-      this.rootLeaf,
-      this.left,
-      this.right,
-      this.feature,
-    ];
+    return [this.quant, this.base, this.rootLeaf, this.ranges, this.refs, this.feature];
   }
 
   get byteLength(): number {
-    return this.origin.buffer.byteLength;
+    return this.quant.buffer.byteLength;
   }
 }
 
@@ -197,32 +183,36 @@ export class IsolationForest {
     const used = builder.used;
     base[trees] = used;
     const nodes = new Layout(dim, trees, used, psi);
-    nodes.origin.set(origin);
-    nodes.scale.set(scale);
+    nodes.quant.set(origin);
+    nodes.quant.set(scale, dim);
     nodes.base.set(base);
     nodes.rootLeaf.set(rootLeaf);
-    nodes.split.set(builder.split.subarray(0, used));
-    nodes.low.set(builder.low.subarray(0, used));
-    nodes.high.set(builder.high.subarray(0, used));
-    nodes.left.set(builder.left.subarray(0, used));
-    nodes.right.set(builder.right.subarray(0, used));
+    const { ranges, refs } = nodes;
+    for (let i = 0; i < used; i++) {
+      ranges[3 * i] = builder.split[i];
+      ranges[3 * i + 1] = builder.low[i];
+      ranges[3 * i + 2] = builder.high[i];
+      refs[2 * i] = builder.left[i];
+      refs[2 * i + 1] = builder.right[i];
+    }
     nodes.feature.set(builder.feature.subarray(0, used));
     return new IsolationForest(dim, trees, psi, nodes);
   }
 
   /** x's level on every feature, in the shared query buffer. */
   private levelsOf(x: ArrayLike<number>, offset: number): Float64Array {
-    const { origin, scale } = this.nodes;
-    if (queryScratch.length < this.dim) queryScratch = new Float64Array(this.dim);
+    const quant = this.nodes.quant;
+    const dim = this.dim;
+    if (queryScratch.length < dim) queryScratch = new Float64Array(dim);
     const q = queryScratch;
-    for (let f = 0; f < this.dim; f++) q[f] = (x[offset + f] - origin[f]) * scale[f];
+    for (let f = 0; f < dim; f++) q[f] = (x[offset + f] - quant[f]) * quant[dim + f];
     return q;
   }
 
   /** Mean path length E[h(x)] of the point at `offset` in `x` (allocation-free). */
   meanPathLength(x: ArrayLike<number>, offset = 0): number {
     const q = this.levelsOf(x, offset);
-    const { base, rootLeaf, feature, split, left, right } = this.nodes;
+    const { base, rootLeaf, feature, ranges, refs } = this.nodes;
     const tag = this.tag;
     const c = cTable;
     let sum = 0;
@@ -235,7 +225,7 @@ export class IsolationForest {
       let i = b;
       let depth = 0;
       for (;;) {
-        const ref = q[feature[i]] < split[i] - 0.5 ? left[i] : right[i];
+        const ref = refs[2 * i + (q[feature[i]] < ranges[3 * i] - 0.5 ? 0 : 1)];
         depth++;
         if (ref >= tag) {
           sum += depth + c[ref - tag];
@@ -258,7 +248,7 @@ export class IsolationForest {
    */
   meanPathLengthRangeAware(x: ArrayLike<number>, offset = 0): number {
     const q = this.levelsOf(x, offset);
-    const { base, rootLeaf, feature, split, low, high, left, right } = this.nodes;
+    const { base, rootLeaf, feature, ranges, refs } = this.nodes;
     const tag = this.tag;
     const c = cTable;
     let sum = 0;
@@ -275,8 +265,9 @@ export class IsolationForest {
       for (;;) {
         const v = q[feature[i]];
         // A level stands for the interval ±0.5 around it.
-        const lo = low[i] - 0.5;
-        const hi = high[i] + 0.5;
+        const r = 3 * i;
+        const lo = ranges[r + 1] - 0.5;
+        const hi = ranges[r + 2] + 0.5;
         if (v > hi) {
           const p = (v - hi) / (v - lo);
           acc += survive * p * (depth + 1);
@@ -286,7 +277,7 @@ export class IsolationForest {
           acc += survive * p * (depth + 1);
           survive *= 1 - p;
         }
-        const ref = v < split[i] - 0.5 ? left[i] : right[i];
+        const ref = refs[2 * i + (v < ranges[r] - 0.5 ? 0 : 1)];
         depth++;
         if (ref >= tag) {
           sum += acc + survive * (depth + c[ref - tag]);
@@ -312,7 +303,7 @@ export class IsolationForest {
 
   /** Number of tree nodes held, internal and external (for memory accounting). */
   get nodeCount(): number {
-    return 2 * this.nodes.feature.length + this.trees;
+    return 2 * this.nodes.internal + this.trees;
   }
 
   /** Bytes held by the typed arrays. */
@@ -328,16 +319,13 @@ export class IsolationForest {
       dim: this.dim,
       trees: this.trees,
       sampleSize: this.sampleSize,
-      origin: Array.from(n.origin),
-      scale: Array.from(n.scale),
+      origin: Array.from(n.quant.subarray(0, this.dim)),
+      scale: Array.from(n.quant.subarray(this.dim)),
       base: toBase64(n.base),
       rootLeaf: toBase64(n.rootLeaf),
+      ranges: toBase64(n.ranges),
+      refs: toBase64(n.refs),
       feature: toBase64(n.feature),
-      split: toBase64(n.split),
-      low: toBase64(n.low),
-      high: toBase64(n.high),
-      left: toBase64(n.left),
-      right: toBase64(n.right),
     };
   }
 
@@ -355,8 +343,7 @@ export class IsolationForest {
     const trees = requireInt(s.trees, 'trees');
     const sampleSize = requireInt(s.sampleSize, 'sampleSize');
     if (sampleSize > MAX_SAMPLE_SIZE) throw new Error('iforest: sampleSize too large');
-    const feature = fromBase64(s.feature, 'feature', 1);
-    const internal = feature.byteLength;
+    const internal = fromBase64(s.feature, 'feature', 1).byteLength;
     const nodes = new Layout(dim, trees, internal, sampleSize);
     if (
       !Array.isArray(s.origin) ||
@@ -366,25 +353,23 @@ export class IsolationForest {
     ) {
       throw new Error('iforest: origin and scale must hold one number per feature');
     }
-    nodes.origin.set(s.origin.map(Number));
-    nodes.scale.set(s.scale.map(Number));
+    nodes.quant.set(s.origin.map(Number));
+    nodes.quant.set(s.scale.map(Number), dim);
     const fields: [keyof SerializedForest, Uint32Array | Uint16Array | Uint8Array][] = [
       ['base', nodes.base],
       ['rootLeaf', nodes.rootLeaf],
+      ['ranges', nodes.ranges],
+      ['refs', nodes.refs],
       ['feature', nodes.feature],
-      ['split', nodes.split],
-      ['low', nodes.low],
-      ['high', nodes.high],
-      ['left', nodes.left],
-      ['right', nodes.right],
     ];
     for (const [name, into] of fields) {
       const bytes = fromBase64(s[name], name, into.BYTES_PER_ELEMENT);
-      if (bytes.byteLength !== into.byteLength)
+      if (bytes.byteLength !== into.byteLength) {
         throw new Error(`iforest: node arrays differ in length ('${name}')`);
+      }
       new Uint8Array(into.buffer, into.byteOffset, into.byteLength).set(new Uint8Array(bytes));
     }
-    checkStructure(dim, sampleSize, nodes, (m) => new Error(m));
+    checkStructure(sampleSize, nodes, (m) => new Error(m));
     return new IsolationForest(dim, trees, sampleSize, nodes);
   }
 
@@ -393,7 +378,7 @@ export class IsolationForest {
     w.u16(this.dim);
     w.u32(this.trees);
     w.u32(this.sampleSize);
-    w.u32(this.nodes.feature.length);
+    w.u32(this.nodes.internal);
     for (const a of this.nodes.arrays()) w.array(a);
   }
 
@@ -406,7 +391,7 @@ export class IsolationForest {
     const internal = r.count(trees * (sampleSize - 1), 'internal node count');
     const nodes = new Layout(dim, trees, internal, sampleSize);
     for (const a of nodes.arrays()) r.arrayInto(a);
-    checkStructure(dim, sampleSize, nodes, fail);
+    checkStructure(sampleSize, nodes, fail);
     return new IsolationForest(dim, trees, sampleSize, nodes);
   }
 }
@@ -416,25 +401,27 @@ export class IsolationForest {
  * child reference points forward inside its tree or names an external node of 1..ψ
  * points, and every attribute exists.
  */
-function checkStructure(dim: number, psi: number, n: Layout, fail: (message: string) => Error): void {
-  const trees = n.rootLeaf.length;
-  const internal = n.feature.length;
+function checkStructure(psi: number, n: Layout, fail: (message: string) => Error): void {
+  const { dim, internal, quant, base, rootLeaf, refs, feature } = n;
+  const trees = rootLeaf.length;
   const tag = refTag(psi);
   for (let f = 0; f < dim; f++) {
-    if (!Number.isFinite(n.origin[f]) || !(n.scale[f] >= 0) || !Number.isFinite(n.scale[f])) {
+    const scale = quant[dim + f];
+    if (!Number.isFinite(quant[f]) || !(scale >= 0) || !Number.isFinite(scale)) {
       throw fail(`iforest: bad quantization of feature ${f}`);
     }
   }
-  if (n.base[0] !== 0 || n.base[trees] !== internal) throw fail('iforest: corrupt tree offsets');
+  if (base[0] !== 0 || base[trees] !== internal) throw fail('iforest: corrupt tree offsets');
   for (let t = 0; t < trees; t++) {
-    const from = n.base[t];
-    const to = n.base[t + 1];
+    const from = base[t];
+    const to = base[t + 1];
     if (to < from || to - from > psi - 1) throw fail(`iforest: corrupt tree offsets at tree ${t}`);
-    if (n.rootLeaf[t] > 0 !== (to === from) || n.rootLeaf[t] > psi)
+    if (rootLeaf[t] > 0 !== (to === from) || rootLeaf[t] > psi)
       throw fail(`iforest: corrupt root of tree ${t}`);
     for (let i = from; i < to; i++) {
-      if (n.feature[i] >= dim) throw fail(`iforest: corrupt node ${i}`);
-      for (const ref of [n.left[i], n.right[i]]) {
+      if (feature[i] >= dim) throw fail(`iforest: corrupt node ${i}`);
+      for (let k = 2 * i; k < 2 * i + 2; k++) {
+        const ref = refs[k];
         const ok = ref >= tag ? ref - tag >= 1 && ref - tag <= psi : ref > i - from && from + ref < to;
         if (!ok) throw fail(`iforest: corrupt node ${i}`);
       }

@@ -125,7 +125,7 @@ describe('IsolationForest', () => {
     const forest = IsolationForest.fit(uniformData(100, 1, 1), 100, 1, { seed: 1 });
     const s = forest.serialize();
     expect(() =>
-      IsolationForest.deserialize({ ...s, left: Buffer.from([1, 2, 3]).toString('base64') })
+      IsolationForest.deserialize({ ...s, refs: Buffer.from([1, 2, 3]).toString('base64') })
     ).toThrow(/truncated|differ/);
   });
 
