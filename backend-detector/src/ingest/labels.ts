@@ -7,9 +7,17 @@
 import { InvalidMessageError } from './types';
 
 const RESERVED = new Set(['metric', '__name__']);
+const VALID_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** Prometheus label name charset; anything else becomes `_`. */
 export function sanitizeLabelName(name: string): string {
+  // Fast path for the usual, already valid name (a few % of the detector's time at 10,000 series).
+  if (
+    VALID_NAME.test(name) &&
+    !(name.charCodeAt(0) === 95 && name.charCodeAt(1) === 95) &&
+    !RESERVED.has(name)
+  )
+    return name;
   let out = name.replace(/[^a-zA-Z0-9_]/g, '_');
   if (out === '' || /^[0-9]/.test(out)) out = `_${out}`;
   // `__` is reserved for Prometheus-internal labels.

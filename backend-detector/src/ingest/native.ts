@@ -46,7 +46,9 @@ function decodeLabels(raw: unknown, where: string): Record<string, string> {
   }
   // Null prototype: a label named `__proto__` must be a label, not a prototype change.
   const labels: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
+  const source = raw as Record<string, unknown>;
+  for (const name of Object.keys(source)) {
+    const value = source[name];
     if (typeof value !== 'string') {
       throw new InvalidMessageError('wrong_type', `${where}.labels.${name} must be a string`);
     }
