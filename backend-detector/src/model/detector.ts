@@ -53,21 +53,42 @@ const RANGE_SIGMAS = 3;
 /** Mean absolute deviation × this ≈ standard deviation for Gaussian noise. */
 const MAD_TO_SD = 1.2533;
 
+const SEVERITIES: readonly Severity[] = ['minor', 'major', 'critical'];
+
+const NO_OVERRIDES: Partial<DetectorConfig> = Object.freeze({});
+const resolvedConfigs = new WeakMap<Partial<DetectorConfig>, DetectorConfig>();
+
+/**
+ * One resolved (and frozen) config per config object passed in: detectors of a service all
+ * get the same overrides object, and a resolved config is ~430 bytes, 1 % of a series.
+ */
+function sharedConfig(partial: Partial<DetectorConfig>): DetectorConfig {
+  let cfg = resolvedConfigs.get(partial);
+  if (!cfg) {
+    const resolved = resolveDetectorConfig(partial);
+    Object.freeze(resolved.features);
+    Object.freeze(resolved.events);
+    cfg = Object.freeze(resolved);
+    resolvedConfigs.set(partial, cfg);
+    resolvedConfigs.set(cfg, cfg);
+  }
+  return cfg;
+}
+
 /**
  * Streaming per-series detector: features over a sliding window → Isolation Forest refit
  * periodically on a bounded recent history → raw-score normalization → event hysteresis.
  * Causal (a point's verdict uses only earlier points and itself) and deterministic.
  *
- * Memory per series with the defaults (64 trees, ψ 128, 3 features, history 1024, score
+ * Memory per series with the defaults (64 trees, ψ 128, 3 features, history 512, score
  * history 4096), independent of how long the series runs:
- *   forest            ≤ 64 × 255 nodes × 18 B = 294 kB; typically 50–80 kB (the height
- *                     limit stops growth early)
- *   feature history   1024 × 3 × 8 B = 24.6 kB
- *   score history     4096 × 4 B, ring + sorted copy = 32.8 kB
- *   window, profiles, refractory ring   ≈ 4 kB
- * ≈ 115 kB typical, ≤ 360 kB worst case. Refits and score calibration work in scratch
- * buffers shared by all series in the process (~350 kB once). A JSON snapshot is about
- * 1.4× the retained bytes (base64 payloads).
+ *   forest            ~45 internal nodes per tree × 9 B ≈ 26 kB typical, ≤ 73 kB
+ *   feature history   512 × 3 × float32 = 6.1 kB
+ *   score history     4096 × uint16 levels = 8.2 kB (sorted in a shared buffer)
+ *   window, profiles, refractory ring   ≈ 4 kB; JS objects ≈ 4.5 kB
+ * Measured by scripts/memory.js (10,000 series round robin): MEMNOW. Refits, calibration
+ * and feature medians use scratch buffers shared by all series of the process. The binary
+ * state (state-codec.ts) is about 40 kB; a JSON snapshot about 1.4× that.
  */
 export class StreamingDetector implements SeriesDetector {
   readonly config: DetectorConfig;
@@ -104,8 +125,8 @@ export class StreamingDetector implements SeriesDetector {
   private announced = 0;
   private readonly stuck: StuckValueRule;
 
-  constructor(config: Partial<DetectorConfig> = {}, state?: DetectorState) {
-    this.config = resolveDetectorConfig(config);
+  constructor(config: Partial<DetectorConfig> = NO_OVERRIDES, state?: DetectorState) {
+    this.config = sharedConfig(config);
     const cfg = this.config;
     this.features = new FeatureExtractor(cfg.window, cfg.features);
     this.dim = this.features.dim;
@@ -429,10 +450,8 @@ export class StreamingDetector implements SeriesDetector {
   }
 }
 
-const SEVERITIES: readonly Severity[] = ['minor', 'major', 'critical'];
-
 /** A detector for one series; `config` overrides the defaults field by field. */
-export function createSeriesDetector(config: Partial<DetectorConfig> = {}): StreamingDetector {
+export function createSeriesDetector(config: Partial<DetectorConfig> = NO_OVERRIDES): StreamingDetector {
   return new StreamingDetector(config);
 }
 

@@ -12,10 +12,14 @@ import { Prng } from './prng';
  * on the full data set (mis-calibrated scores, masked clusters) and `ml-isolation-forest`
  * does not subsample at all (see issue 2 and bench/iforest.bench.ts).
  *
- * Storage is flat: all trees of a forest share five typed arrays, 18 bytes per node.
- * A tree of ψ points has at most 2ψ − 1 nodes, so a forest takes at most t·(2ψ−1)·18 bytes
- * (100 trees × 256 points: ≤ 920 kB; typically far less because the height limit stops
- * growth early).
+ * Storage is compact: each feature's training range is mapped onto 16-bit levels and the
+ * trees are grown on those levels; only internal nodes are stored (split attribute, split
+ * level, the node's training range, two child references that carry an external node's
+ * size inline), 9 bytes each while ψ ≤ 128, all in one buffer per forest. A tree of ψ
+ * points has at most ψ − 1 internal nodes (64 trees × ψ 128: ≤ 73 kB; typically ~26 kB
+ * because the height limit stops growth early). Levels resolve 1/65535 of a feature's
+ * range, finer than float32 splits for any series whose values are large against their
+ * range, and the unit tests pin expected path lengths to a plain transcription of the paper.
  */
 export interface IsolationForestOptions {
   /** Number of trees t (default 100). */

@@ -70,6 +70,22 @@ describe('IsolationForest', () => {
     }
   });
 
+  it('resolves values that are huge against their spread (a byte counter near 1e12)', () => {
+    // float32 cannot tell 1e12 from 1e12 + 65,000; the forest works on levels of the range.
+    const rng = new Prng(6);
+    const n = 1000;
+    const data = new Float64Array(n);
+    for (let i = 0; i < n; i++) data[i] = 1e12 + 1000 * gaussian(rng);
+    data[n - 1] = 1e12 + 9000;
+    const forest = IsolationForest.fit(data, n, 1, { seed: 4 });
+    const inliers = Array.from({ length: n - 1 }, (_, i) => forest.score(data, i)).sort((a, b) => a - b);
+    const outlier = forest.score(data, n - 1);
+    expect(outlier).toBeGreaterThan(0.6);
+    expect(outlier).toBeGreaterThan(inliers[Math.floor(0.99 * inliers.length)]);
+    // Beyond everything seen still scores higher than the most extreme training point.
+    expect(forest.scoreRangeAware([1e12 + 50_000])).toBeGreaterThan(forest.scoreRangeAware([1e12 + 9000]));
+  });
+
   it('subsamples ψ points per tree and respects the height limit', () => {
     const data = uniformData(20000, 2, 1);
     const forest = IsolationForest.fit(data, 20000, 2, { trees: 50, sampleSize: 64, seed: 2 });
