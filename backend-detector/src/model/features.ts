@@ -15,7 +15,9 @@
  *              exponentially weighted over past days)  missing or extra daily peaks
  *  weekly      the same against 336 half-hour buckets of the week
  *
- * Memory: 2 × window × 8 bytes + 48 × 8 (daily) + 336 × 8 (weekly) bytes + a few scalars.
+ * Memory: window × 8 bytes + 48 × 4 (daily) + 336 × 4 (weekly) bytes + a few scalars. The
+ * profiles are float32 relative to the series' first value, so their precision follows how
+ * far the series moves, not how large its values are.
  */
 import { StateFormatError, StateReader, StateWriter } from './binary';
 
@@ -60,6 +62,8 @@ export interface FeatureState {
   values: number[];
   head: number;
   count: number;
+  /** Profiles relative to `origin` (the first value; null before it). */
+  origin: number | null;
   daily: (number | null)[];
   weekly: (number | null)[];
   lastBucket: number;
@@ -128,8 +132,9 @@ export class FeatureExtractor {
   private head = 0;
   private count = 0;
   /** Time-of-day / time-of-week profiles (NaN = bucket not seen yet); empty when unused. */
-  private readonly daily: Float64Array;
-  private readonly weekly: Float64Array;
+  private readonly daily: Float32Array;
+  private readonly weekly: Float32Array;
+  private origin = NaN;
   /** Mean of the values in the current half-hour bucket, folded into the profiles when it ends. */
   private lastBucket = -1;
   private bucketSum = 0;
@@ -143,17 +148,20 @@ export class FeatureExtractor {
     this.kinds = parsed.kinds;
     this.lags = parsed.lags;
     this.dim = this.kinds.length;
-    this.values = new Float64Array(window);
+    const dailyLength = this.kinds.includes(Kind.Daily) ? DAILY_BUCKETS : 0;
+    const weeklyLength = this.kinds.includes(Kind.Weekly) ? WEEKLY_BUCKETS : 0;
+    const buf = new ArrayBuffer(8 * window + 4 * (dailyLength + weeklyLength));
+    this.values = new Float64Array(buf, 0, window);
+    this.daily = new Float32Array(buf, 8 * window, dailyLength).fill(NaN);
+    this.weekly = new Float32Array(buf, 8 * window + 4 * dailyLength, weeklyLength).fill(NaN);
     if (sortScratch.length < window) sortScratch = new Float64Array(window);
-    this.daily = new Float64Array(this.kinds.includes(Kind.Daily) ? DAILY_BUCKETS : 0).fill(NaN);
-    this.weekly = new Float64Array(this.kinds.includes(Kind.Weekly) ? WEEKLY_BUCKETS : 0).fill(NaN);
   }
 
   /** Fold the finished bucket's mean into the profiles, then start the bucket of `bucket`. */
   private advanceBucket(bucket: number, value: number): void {
     if (bucket !== this.lastBucket) {
       if (this.bucketCount > 0) {
-        const mean = this.bucketSum / this.bucketCount;
+        const mean = this.bucketSum / this.bucketCount - this.origin;
         fold(this.daily, this.lastBucket % DAILY_BUCKETS, mean);
         fold(this.weekly, (this.lastBucket + WEEK_OFFSET_MS / BUCKET_MS) % WEEKLY_BUCKETS, mean);
       }
@@ -184,12 +192,13 @@ export class FeatureExtractor {
     let median = NaN;
     const bucket = Math.floor(timestampMs / BUCKET_MS);
     // The profile is read before this point is folded in, so the feature stays causal.
+    if (Number.isNaN(this.origin)) this.origin = value;
     const dailyRef = this.daily.length
-      ? this.daily[((bucket % DAILY_BUCKETS) + DAILY_BUCKETS) % DAILY_BUCKETS]
+      ? this.daily[((bucket % DAILY_BUCKETS) + DAILY_BUCKETS) % DAILY_BUCKETS] + this.origin
       : NaN;
     const weeklyIdx =
       (((bucket + WEEK_OFFSET_MS / BUCKET_MS) % WEEKLY_BUCKETS) + WEEKLY_BUCKETS) % WEEKLY_BUCKETS;
-    const weeklyRef = this.weekly.length ? this.weekly[weeklyIdx] : NaN;
+    const weeklyRef = this.weekly.length ? this.weekly[weeklyIdx] + this.origin : NaN;
     if (this.daily.length || this.weekly.length) this.advanceBucket(bucket, value);
     for (let k = 0; k < this.dim; k++) {
       switch (this.kinds[k]) {
@@ -274,6 +283,7 @@ export class FeatureExtractor {
       values: Array.from(this.values),
       head: this.head,
       count: this.count,
+      origin: nullable(this.origin),
       daily: Array.from(this.daily, nullable),
       weekly: Array.from(this.weekly, nullable),
       lastBucket: this.lastBucket,
@@ -291,6 +301,7 @@ export class FeatureExtractor {
     }
     this.head = s.head;
     this.count = s.count;
+    this.origin = typeof s.origin === 'number' ? s.origin : NaN;
     this.daily.set(s.daily.map((v) => (v === null ? NaN : v)));
     this.weekly.set(s.weekly.map((v) => (v === null ? NaN : v)));
     this.lastBucket = s.lastBucket;
@@ -303,6 +314,7 @@ export class FeatureExtractor {
     w.array(this.values);
     w.u32(this.head);
     w.f64(this.count);
+    w.f64(this.origin);
     w.array(this.daily);
     w.array(this.weekly);
     w.f64(this.lastBucket);
@@ -315,6 +327,7 @@ export class FeatureExtractor {
     this.head = r.count(this.window - 1, 'feature window head');
     this.count = r.number('feature count', 0, Number.MAX_SAFE_INTEGER);
     if (!Number.isInteger(this.count)) throw new StateFormatError('feature count is not an integer');
+    this.origin = r.f64();
     r.arrayInto(this.daily);
     r.arrayInto(this.weekly);
     this.lastBucket = r.number('feature bucket');
@@ -337,7 +350,7 @@ function sortedMedian(src: Float64Array, n: number, dst: Float64Array): number {
   return n % 2 === 1 ? dst[(n - 1) >> 1] : (dst[n / 2 - 1] + dst[n / 2]) / 2;
 }
 
-function fold(profile: Float64Array, index: number, mean: number): void {
+function fold(profile: Float32Array, index: number, mean: number): void {
   if (profile.length === 0) return;
   const i = ((index % profile.length) + profile.length) % profile.length;
   profile[i] = Number.isNaN(profile[i]) ? mean : profile[i] + PROFILE_ALPHA * (mean - profile[i]);
