@@ -88,14 +88,23 @@ async function main(): Promise<void> {
   await until(() => service.pointsScored >= backlog.warmPoints, 1_800_000, 'the warm-up points');
   const windowStart = Date.now();
   const scoredAtStart = service.pointsScored;
+  // Where the window's time goes besides scoring: held back by a full sink (backpressure).
+  let looks = 0;
+  let held = 0;
+  const sampler = setInterval(() => {
+    looks++;
+    if (service.status().sink.backpressure) held++;
+  }, 50);
   await until(
     () => service.pointsScored >= backlog.totalPoints && pending() === 0,
     1_800_000,
     'every backlog point to be scored and acknowledged'
   );
   const end = Date.now();
+  clearInterval(sampler);
   send({
     type: 'throughput',
+    backpressureShare: looks === 0 ? 0 : held / looks,
     windowPoints: service.pointsScored - scoredAtStart,
     windowSeconds: (end - windowStart) / 1000,
     totalSeconds: (end - (service.firstMessageAt || startedAt)) / 1000,

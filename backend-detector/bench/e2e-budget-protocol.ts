@@ -29,7 +29,14 @@ export type FromDetector =
    * Steady-state window: from the moment the backlog was fully produced and the warm-up
    * points were scored, until every point was scored and its samples acknowledged.
    */
-  | { type: 'throughput'; windowPoints: number; windowSeconds: number; totalSeconds: number }
+  | {
+      type: 'throughput';
+      windowPoints: number;
+      windowSeconds: number;
+      totalSeconds: number;
+      /** Share of the window consumption was paused on a full sink. */
+      backpressureShare: number;
+    }
   /** After the backlog (every series active and warmed), GC'd. */
   | ({ type: 'rss'; activeSeries: number } & RssReading)
   | { type: 'latency'; p50Ms: number; p99Ms: number; maxMs: number; samples: number }

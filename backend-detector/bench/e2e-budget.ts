@@ -20,6 +20,9 @@ import { loadavg } from 'node:os';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { DEFAULT_DETECTOR_CONFIG } from '../src/model/config';
+import { RemoteWriteClient } from '../src/sink/client';
+import { outputLabelSets } from '../src/sink/output-series';
+import type { TimeSeries } from '../src/sink/proto';
 import { PacedProducer, type OutgoingMessage, type SendStats } from '../src/simulate/kafka';
 import { planFleet, rowMessages, type FleetSeries } from '../src/simulate/kafka-plan';
 import { METRIC_KINDS } from '../src/simulate/metrics';
@@ -89,8 +92,16 @@ export interface BudgetResult {
   options?: BudgetOptions;
   load?: { before: number[]; after: number[] };
   produced?: { points: number; seconds: number };
-  throughput?: { points: number; seconds: number; pointsPerSecond: number; totalSeconds: number };
+  throughput?: {
+    points: number;
+    seconds: number;
+    pointsPerSecond: number;
+    totalSeconds: number;
+    backpressureShare: number;
+  };
   ceiling?: { points: number; seconds: number; pointsPerSecond: number; p50Ms?: number; p99Ms?: number };
+  /** Remote-write samples/s Prometheus acknowledged, and the samples each point becomes. */
+  prometheus?: { samplesPerSecond: number; samplesPerPoint: number };
   rss?: {
     beforeBytes: number;
     afterBytes: number;
@@ -208,6 +219,52 @@ function startDetector(topic: string): DetectorChild {
   return new DetectorChild(
     fork(path.join(__dirname, 'e2e-budget-child.js'), [], { env, execArgv, stdio: 'inherit' })
   );
+}
+
+/**
+ * The sink's ceiling: Prometheus's remote-write receiver fed by the detector's own client
+ * (same request size and parallelism as the detector's defaults) with the e2e shape: one
+ * sample per output series per request, 6 output series per input series. The first pass
+ * creates the series and is not timed (the detector's window runs on existing series too).
+ */
+async function prometheusCeiling(series: number): Promise<{ samplesPerSecond: number }> {
+  const batch = 5000;
+  const parallel = 4;
+  const client = new RemoteWriteClient({ url: `${PROMETHEUS}/api/v1/write`, timeoutMs: 60_000 });
+  const sets = Array.from({ length: series }, (_, i) =>
+    outputLabelSets(`probe_${i % 6}`, { bench: run, host: `probe-${Math.floor(i / 6)}` })
+  ).flat();
+  const start = Date.now() - 3_600_000;
+  const pass = async (samplesPerSeries: number, offset: number): Promise<number> => {
+    const total = sets.length * samplesPerSeries;
+    let next = 0;
+    const t0 = process.hrtime.bigint();
+    const worker = async () => {
+      while (next < total) {
+        const from = next;
+        next = Math.min(total, next + batch);
+        const req: TimeSeries[] = [];
+        for (let i = from; i < next; i++) {
+          const round = Math.floor(i / sets.length);
+          req.push({
+            labels: sets[i % sets.length],
+            samples: [{ value: i, timestamp: start + (offset + round) * 1000 }],
+          });
+        }
+        const res = await client.write(req);
+        if (res.status >= 300) throw new Error(`Prometheus answered ${res.status}: ${res.body}`);
+        progress(`Prometheus ceiling: ${n(next)}/${n(total)} samples`);
+      }
+    };
+    await Promise.all(Array.from({ length: parallel }, worker));
+    return total / (Number(process.hrtime.bigint() - t0) / 1e9);
+  };
+  try {
+    await pass(1, 0);
+    return { samplesPerSecond: await pass(4, 1) };
+  } finally {
+    client.close();
+  }
 }
 
 /** The detector waits for its input topic; it must exist before the detector starts. */
@@ -379,6 +436,7 @@ export async function benchBudget(o: BudgetOptions = budgetOptionsFromEnv()): Pr
   const totalPoints = series * backlogRows;
 
   await createTopic(topic, o.partitions);
+  const prom = await prometheusCeiling(series);
   const child = startDetector(topic);
   const topics = [topic, `${run}-models`, `${run}-raw-latency`];
   try {
@@ -410,6 +468,7 @@ export async function benchBudget(o: BudgetOptions = budgetOptionsFromEnv()): Pr
         seconds: t.windowSeconds,
         pointsPerSecond: t.windowPoints / t.windowSeconds,
         totalSeconds: t.totalSeconds,
+        backpressureShare: t.backpressureShare,
       };
       progress('detector: GC and RSS');
       const rss = await child.next('rss');
@@ -442,6 +501,7 @@ export async function benchBudget(o: BudgetOptions = budgetOptionsFromEnv()): Pr
     progress('live load: waiting for the last acknowledgements');
     const l = await child.next('latency');
     r.latency = { rate: live.points / live.seconds, points: live.points, ...l };
+    r.prometheus = { samplesPerSecond: prom.samplesPerSecond, samplesPerPoint: l.samples / live.points };
     child.send({ type: 'stop' });
     await new Promise((resolve) =>
       child.proc.exitCode !== null ? resolve(null) : child.proc.once('exit', resolve)
@@ -494,7 +554,9 @@ export function formatBudget(r: BudgetResult): string {
       `its ${o.measuredRows} points per series include ${fitsBetween(o.warmRows, o.warmRows + o.measuredRows)} refit(s), the long-run rate is 1 per ${DEFAULT_DETECTOR_CONFIG.refitEvery}): ` +
       `${n(t.pointsPerSecond)} points/s over ${n(t.points)} points in ${t.seconds.toFixed(1)} s` +
       ` = ${(t.pointsPerSecond / c.pointsPerSecond).toFixed(2)} × ceiling; aim >= ${n(AIMS.pointsPerSecond)}: ${verdict(t.pointsPerSecond >= AIMS.pointsPerSecond)}`,
-    `  whole backlog incl. warm-up: ${n(r.produced!.points / t.totalSeconds)} points/s (${t.totalSeconds.toFixed(1)} s); producer alone: ${n(r.produced!.points / r.produced!.seconds)} points/s`,
+    `  ceiling of the sink: Prometheus acknowledged ${n(r.prometheus!.samplesPerSecond)} remote-write samples/s alone (same client, 5,000-sample requests × 4, one sample per series per request)` +
+      ` = ${n(r.prometheus!.samplesPerSecond / r.prometheus!.samplesPerPoint)} points/s at ${r.prometheus!.samplesPerPoint.toFixed(2)} samples per point; pipeline/that ${(t.pointsPerSecond / (r.prometheus!.samplesPerSecond / r.prometheus!.samplesPerPoint)).toFixed(2)}`,
+    `  whole backlog incl. warm-up: ${n(r.produced!.points / t.totalSeconds)} points/s (${t.totalSeconds.toFixed(1)} s); producer alone: ${n(r.produced!.points / r.produced!.seconds)} points/s; consumption paused on a full sink ${(100 * t.backpressureShare).toFixed(0)} % of the window`,
     `latency produce → remote-write ack at ${n(l.rate)} points/s (${n(l.points)} points, ${n(l.samples)} samples, warmed series): ` +
       `p50 ${n(l.p50Ms)} ms, p99 ${n(l.p99Ms)} ms, max ${n(l.maxMs)} ms` +
       `; aim p99 < ${AIMS.p99Ms} ms: ${verdict(l.p99Ms < AIMS.p99Ms)}`,
