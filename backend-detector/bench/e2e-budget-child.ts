@@ -34,6 +34,13 @@ async function until(cond: () => boolean, timeoutMs: number, what: string): Prom
   }
 }
 
+/** Count and total seconds of the acknowledged remote-write requests so far. */
+async function writeTotals(service: DetectorService): Promise<{ count: number; sum: number }> {
+  const { values } = await service.metrics.sinkWriteDuration.get();
+  const pick = (suffix: string) => values.find((v) => v.metricName?.endsWith(suffix))?.value ?? 0;
+  return { count: pick('_count'), sum: pick('_sum') };
+}
+
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = pino({ level: config.logLevel }, pino.destination(2));
@@ -88,6 +95,7 @@ async function main(): Promise<void> {
   await until(() => service.pointsScored >= backlog.warmPoints, 1_800_000, 'the warm-up points');
   const windowStart = Date.now();
   const scoredAtStart = service.pointsScored;
+  const writesAtStart = await writeTotals(service);
   // Where the window's time goes besides scoring: held back by a full sink (backpressure).
   let looks = 0;
   let held = 0;
@@ -102,7 +110,9 @@ async function main(): Promise<void> {
   );
   const end = Date.now();
   clearInterval(sampler);
+  const writes = await writeTotals(service);
   send({
+    meanWriteSeconds: (writes.sum - writesAtStart.sum) / Math.max(1, writes.count - writesAtStart.count),
     type: 'throughput',
     backpressureShare: looks === 0 ? 0 : held / looks,
     windowPoints: service.pointsScored - scoredAtStart,

@@ -36,6 +36,8 @@ export type FromDetector =
       totalSeconds: number;
       /** Share of the window consumption was paused on a full sink. */
       backpressureShare: number;
+      /** Mean duration of the window's remote-write requests (s). */
+      meanWriteSeconds: number;
     }
   /** After the backlog (every series active and warmed), GC'd. */
   | ({ type: 'rss'; activeSeries: number } & RssReading)
