@@ -6,8 +6,11 @@
  * of series, and divides the growth of the heap, of off-heap typed-array memory and of RSS
  * by the number of detectors. Also reports the binary checkpoint size (state-codec).
  *
- *   node scripts/memory.js [--series 10000] [--points 2000] [--dist <built dir>]
+ *   node scripts/memory.js [--series 10000] [--points 2000] [--timed 512] [--dist <built dir>]
  *
+ * Then times --timed more points per series, still round robin (one refit each with the
+ * defaults): scoring throughput with many series' models competing for the CPU caches.
+ * Compare builds by pointing --dist at another tsc output of an older checkout.
  * Needs the built sources (`npm run build`, or --dist pointing at another tsc output).
  * Re-runs itself with --expose-gc so the numbers are retained bytes, not garbage.
  */
@@ -28,6 +31,7 @@ function option(name, fallback) {
 
 const SERIES = Number(option('series', '10000'));
 const POINTS = Number(option('points', '2000'));
+const TIMED = Number(option('timed', '512'));
 const DIST = path.resolve(option('dist', path.join(__dirname, '..', 'dist')));
 const model = require(path.join(DIST, 'model'));
 const { Prng } = require(path.join(DIST, 'model', 'iforest'));
@@ -100,5 +104,14 @@ process.stdout.write(
     '',
   ].join('\n')
 );
-// Keep the detectors alive until after the measurement.
-if (detectors.length !== SERIES) process.exitCode = 1;
+const cpu0 = process.cpuUsage();
+for (let i = POINTS; i < POINTS + TIMED; i++) {
+  for (let s = 0; s < SERIES; s++) detectors[s].update(START + i * FIVE_MIN, generators[s](i));
+}
+const cpu = process.cpuUsage(cpu0);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+if (TIMED > 0) {
+  process.stdout.write(
+    `scoring ${SERIES} series round robin: ${Math.round((SERIES * TIMED) / cpuSeconds)} points per CPU-second (${TIMED} points each)\n`
+  );
+}

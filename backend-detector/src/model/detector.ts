@@ -85,10 +85,11 @@ function sharedConfig(partial: Partial<DetectorConfig>): DetectorConfig {
  *   forest            ~45 internal nodes per tree × 9 B ≈ 26 kB typical, ≤ 73 kB
  *   feature history   512 × 3 × float32 = 6.1 kB
  *   score history     4096 × uint16 levels = 8.2 kB (sorted in a shared buffer)
- *   window, profiles, refractory ring   ≈ 4 kB; JS objects ≈ 4.5 kB
- * Measured by scripts/memory.js (10,000 series round robin): MEMNOW. Refits, calibration
- * and feature medians use scratch buffers shared by all series of the process. The binary
- * state (state-codec.ts) is about 40 kB; a JSON snapshot about 1.4× that.
+ *   window, profiles (float32), refractory ring   ≈ 2.6 kB; JS objects ≈ 3.7 kB
+ * Measured by scripts/memory.js (10,000 series round robin): 45 kB retained, 53 kB RSS per
+ * series (159 kB and 168 kB before the memory diet). Refits, calibration and feature
+ * medians use scratch buffers shared by all series of the process. The binary state
+ * (state-codec.ts) is about 37–42 kB; a JSON snapshot about 1.4× that.
  */
 export class StreamingDetector implements SeriesDetector {
   readonly config: DetectorConfig;
