@@ -20,7 +20,12 @@ function settledRss(): RssReading {
   gc();
   gc();
   const m = process.memoryUsage();
-  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, arrayBuffersBytes: m.arrayBuffers };
+  return {
+    rssBytes: m.rss,
+    heapUsedBytes: m.heapUsed,
+    heapTotalBytes: m.heapTotal,
+    arrayBuffersBytes: m.arrayBuffers,
+  };
 }
 
 const percentile = (sorted: Float64Array, q: number): number =>

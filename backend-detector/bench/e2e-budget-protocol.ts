@@ -16,6 +16,8 @@ export type ToDetector =
 export interface RssReading {
   rssBytes: number;
   heapUsedBytes: number;
+  /** V8 heap committed (used + free space V8 keeps). */
+  heapTotalBytes: number;
   /** Typed-array and Buffer memory (outside the JS heap). */
   arrayBuffersBytes: number;
 }

@@ -108,6 +108,8 @@ export interface BudgetResult {
     afterBytes: number;
     heapBeforeBytes: number;
     heapAfterBytes: number;
+    heapTotalBeforeBytes: number;
+    heapTotalAfterBytes: number;
     buffersBeforeBytes: number;
     buffersAfterBytes: number;
     activeSeries: number;
@@ -479,6 +481,8 @@ export async function benchBudget(o: BudgetOptions = budgetOptionsFromEnv()): Pr
         afterBytes: rss.rssBytes,
         heapBeforeBytes: ready.heapUsedBytes,
         heapAfterBytes: rss.heapUsedBytes,
+        heapTotalBeforeBytes: ready.heapTotalBytes,
+        heapTotalAfterBytes: rss.heapTotalBytes,
         buffersBeforeBytes: ready.arrayBuffersBytes,
         buffersAfterBytes: rss.arrayBuffersBytes,
         activeSeries: rss.activeSeries,
@@ -545,6 +549,8 @@ export function formatBudget(r: BudgetResult): string {
   const o = r.options!;
   const perSeries = (rss.afterBytes - rss.beforeBytes) / Math.max(1, rss.activeSeries);
   const heapPerSeries = (rss.heapAfterBytes - rss.heapBeforeBytes) / Math.max(1, rss.activeSeries);
+  const heapTotalPerSeries =
+    (rss.heapTotalAfterBytes - rss.heapTotalBeforeBytes) / Math.max(1, rss.activeSeries);
   const buffersPerSeries = (rss.buffersAfterBytes - rss.buffersBeforeBytes) / Math.max(1, rss.activeSeries);
   const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
   const mb = (b: number) => `${(b / 1048576).toFixed(0)} MB`;
@@ -563,7 +569,7 @@ export function formatBudget(r: BudgetResult): string {
       `p50 ${n(l.p50Ms)} ms, p99 ${n(l.p99Ms)} ms, max ${n(l.maxMs)} ms` +
       `; aim p99 < ${AIMS.p99Ms} ms: ${verdict(l.p99Ms < AIMS.p99Ms)}`,
     `  ceiling: the same load produce → bare kafkajs eachBatch: p50 ${n(c.p50Ms ?? NaN)} ms, p99 ${n(c.p99Ms ?? NaN)} ms`,
-    `RSS per active series: ${kb(perSeries)} (${mb(rss.beforeBytes)} → ${mb(rss.afterBytes)} after GC; of it JS heap ${kb(heapPerSeries)} + typed arrays ${kb(buffersPerSeries)} per series); aim <= ${kb(AIMS.bytesPerSeries)}: ${verdict(perSeries <= AIMS.bytesPerSeries)}`,
+    `RSS per active series: ${kb(perSeries)} (${mb(rss.beforeBytes)} → ${mb(rss.afterBytes)} after GC; per series: JS heap used ${kb(heapPerSeries)} (committed ${kb(heapTotalPerSeries)}) + typed arrays ${kb(buffersPerSeries)}, the rest is allocator overhead); aim <= ${kb(AIMS.bytesPerSeries)}: ${verdict(perSeries <= AIMS.bytesPerSeries)}`,
     `cleanup: ${r.cleanup}`,
   ].join('\n');
 }
