@@ -67,6 +67,27 @@ export function withoutValue<T extends Message>(m: T): T {
   };
 }
 
+/**
+ * The next smaller form of a dead letter the broker refused as too large: first without its
+ * value; then (a huge key or original headers) with only the detector's own headers.
+ * Undefined when nothing is left to remove.
+ */
+export function shrink<T extends Message>(m: T): T | undefined {
+  if (m.value !== null && m.value !== undefined) return withoutValue(m);
+  const own = Object.entries(m.headers ?? {}).filter(([k]) => k.startsWith('x-anomalylens-'));
+  if ((m.key === null || m.key === undefined) && own.length === Object.keys(m.headers ?? {}).length)
+    return undefined;
+  return {
+    ...m,
+    key: null,
+    value: null,
+    headers: {
+      ...Object.fromEntries(own),
+      [VALUE_DROPPED_HEADER]: `${recordBytes(m)} bytes without the value: key and original headers left out too; the original is at the source topic, partition and offset in the headers`,
+    },
+  };
+}
+
 /** The broker refused a record or request as larger than its message.max.bytes. */
 export function isTooLarge(e: unknown): boolean {
   const seen = new Set<unknown>();

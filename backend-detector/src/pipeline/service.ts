@@ -31,7 +31,7 @@ import {
   type DetectorStateCodec,
 } from './model-records';
 import { ModelStore, type StateRecord } from './model-store';
-import { chunkBySize, DLQ_REQUEST_BYTES, isTooLarge, withoutValue } from './dead-letters';
+import { chunkBySize, DLQ_REQUEST_BYTES, isTooLarge, recordBytes, shrink } from './dead-letters';
 import { SeriesGuard } from './series-guard';
 import { OffsetTracker, type Ticket, type TopicPartitionOffset } from './offsets';
 import { Processor, type DeadLetter, type RawMessage } from './processor';
@@ -859,18 +859,19 @@ export class DetectorService {
           for (const one of chunk) if (!(await this.sendDeadLetters([one], heartbeat))) return false;
           return true;
         }
-        if (isTooLarge(e) && chunk[0].value !== null) {
+        const smaller = isTooLarge(e) ? shrink(chunk[0]) : undefined;
+        if (smaller) {
           const h = chunk[0].headers ?? {};
           this.logger.warn(
             {
-              bytes: chunk[0].value?.length,
+              bytes: recordBytes(chunk[0]),
               topic: String(h[DLQ_HEADERS.topic]),
               partition: String(h[DLQ_HEADERS.partition]),
               offset: String(h[DLQ_HEADERS.offset]),
             },
-            'dead letter larger than the broker accepts: written without its value'
+            `dead letter larger than the broker accepts: written without its ${smaller.value === null && chunk[0].value === null ? 'key and original headers' : 'value'}`
           );
-          chunk = [withoutValue(chunk[0])];
+          chunk = [smaller];
           continue;
         }
         this.metrics.dlqWriteFailures.inc();

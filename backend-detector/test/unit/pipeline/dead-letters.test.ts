@@ -3,6 +3,7 @@ import {
   chunkBySize,
   isTooLarge,
   recordBytes,
+  shrink,
   VALUE_DROPPED_HEADER,
   withoutValue,
 } from '../../../src/pipeline/dead-letters';
@@ -56,5 +57,27 @@ describe('dead-letter request sizing', () => {
     const loop: Record<string, unknown> = {};
     loop.cause = loop;
     expect(isTooLarge(loop)).toBe(false);
+  });
+});
+
+describe('shrink', () => {
+  it('drops the value first, then the key and foreign headers, then gives up', () => {
+    const m: Message = {
+      key: 'k'.repeat(2_000_000),
+      value: 'v',
+      headers: { 'x-anomalylens-reason': 'invalid_json', 'x-anomalylens-source-offset': '7', 'fuzz-id': 'x' },
+    };
+    const one = shrink(m)!;
+    expect(one.value).toBeNull();
+    expect(one.key).toBe(m.key);
+    const two = shrink(one)!;
+    expect(two.key).toBeNull();
+    expect(Object.keys(two.headers ?? {}).sort()).toEqual([
+      'x-anomalylens-reason',
+      'x-anomalylens-source-offset',
+      VALUE_DROPPED_HEADER,
+    ]);
+    expect(String(two.headers?.[VALUE_DROPPED_HEADER])).toMatch(/key and original headers left out/);
+    expect(shrink(two)).toBeUndefined();
   });
 });
