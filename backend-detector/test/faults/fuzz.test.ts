@@ -217,24 +217,34 @@ describe('hostile input (fuzz)', () => {
       expect(metricSum(m, 'anomalylens_detector_points_dropped_total')).toBe(refused);
       expect(metricSum(m, 'anomalylens_detector_sink_samples_rejected_total')).toBe(0);
       for (const name of OUTPUTS) {
-        const stored = await sampleCounts(prometheus.url, name);
-        const problems: string[] = [];
-        let explosion = 0;
-        for (const [id, s] of stored) {
-          if (s.labels.metric === 'http_requests_total') {
-            explosion++;
-            if (s.count !== 1) problems.push(`explosion series ${id}: ${s.count} samples`);
-            continue;
+        const check = async () => {
+          const stored = await sampleCounts(prometheus.url, name);
+          const problems: string[] = [];
+          let explosion = 0;
+          for (const [id, s] of stored) {
+            if (s.labels.metric === 'http_requests_total') {
+              explosion++;
+              if (s.count !== 1) problems.push(`explosion series ${id}: ${s.count} samples`);
+              continue;
+            }
+            const want = corpus.series.get(id);
+            if (!want) problems.push(`unexpected series ${id.slice(0, 200)}`);
+            else if (want.points !== s.count)
+              problems.push(`${id.slice(0, 200)}: ${s.count} samples, want ${want.points}`);
           }
-          const want = corpus.series.get(id);
-          if (!want) problems.push(`unexpected series ${id.slice(0, 200)}`);
-          else if (want.points !== s.count)
-            problems.push(`${id.slice(0, 200)}: ${s.count} samples, want ${want.points}`);
+          for (const id of corpus.series.keys())
+            if (!stored.has(id)) problems.push(`missing series ${id.slice(0, 200)}`);
+          return { name, problems: problems.slice(0, 20), explosion };
+        };
+        // Every sample is acknowledged by now; one run still read one (out-of-order) sample
+        // short for a moment and exact on the rerun of its seed, so read until exact (30 s).
+        let last = await check();
+        const deadline = Date.now() + 30_000;
+        while ((last.problems.length > 0 || last.explosion !== admitted) && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 1000));
+          last = await check();
         }
-        for (const id of corpus.series.keys())
-          if (!stored.has(id)) problems.push(`missing series ${id.slice(0, 200)}`);
-        expect({ name, problems: problems.slice(0, 20) }).toEqual({ name, problems: [] });
-        expect({ name, explosion }).toEqual({ name, explosion: admitted });
+        expect(last).toEqual({ name, problems: [], explosion: admitted });
       }
 
       // 3. Prometheus never refused a write (one bad sample fails a whole request).

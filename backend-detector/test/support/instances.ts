@@ -203,8 +203,8 @@ export class KafkaInstance {
           `${this.libs}/*`,
           'kafka.tools.StorageTool',
           'format',
-          '--cluster-id',
-          clusterId,
+          // One argument: a base64url id may start with '-', which would read as an option.
+          `--cluster-id=${clusterId}`,
           '--config',
           path.join(this.dir, 'server.properties'),
           ...scram,
