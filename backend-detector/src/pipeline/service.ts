@@ -98,6 +98,8 @@ export class DetectorService {
   private readonly formats: Map<string, InputFormat>;
   private readonly logLimiter = new LogLimiter();
   private readonly seriesGuard: SeriesGuard;
+  /** While the series cap holds, a reminder a minute (each refused point would log otherwise). */
+  private readonly seriesCapLog = new LogLimiter(1, 60_000);
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly lag = new Map<string, PartitionLag>();
   private readonly dlqByReason: Record<string, number> = {};
@@ -268,7 +270,7 @@ export class DetectorService {
         { maxSeries: this.config.maxSeries, metric, labels },
         `series cap reached: points of new series are dropped (${fix})`
       );
-    } else if (this.logLimiter.allow('series_limit').log) {
+    } else if (this.seriesCapLog.allow('series_limit').log) {
       this.logger.warn(
         { maxSeries: this.config.maxSeries, refusedSeries, metric, labels },
         `series cap still reached: ${refusedSeries} new series refused so far (${fix})`

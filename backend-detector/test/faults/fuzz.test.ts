@@ -282,6 +282,9 @@ describe('hostile input (fuzz)', () => {
       expect(status.dlq).toEqual({ total: bad.length, byReason: expectedByReason });
       const lines = d.logLines();
       expect(lines.filter((l) => String(l.msg).startsWith('series cap reached'))).toHaveLength(1);
+      // ... and a reminder a minute at most, not a line per refused point.
+      const reminders = lines.filter((l) => String(l.msg).startsWith('series cap still reached')).length;
+      expect(reminders).toBeLessThanOrEqual(1 + Math.ceil(seconds / 60));
       // Start-up may log a retried coordinator error of the fresh broker: only the hostile run
       // counts. kafkajs logs the broker refusing an oversized dead letter, which is handled.
       const tooLarge = /larger than the max message size/;
