@@ -1,4 +1,5 @@
 import { IsolationForest, Prng, averagePathLength } from '../../../src/model/iforest';
+import { spanCode, spanDistance } from '../../../src/model/iforest/forest';
 
 function gaussian(rng: Prng): number {
   // Box–Muller on the seeded generator keeps the fixtures deterministic.
@@ -174,6 +175,21 @@ describe('IsolationForest', () => {
 
     it('agrees with plain scoring in the bulk of the data', () => {
       expect(forest.scoreRangeAware([0])).toBeCloseTo(forest.score([0]), 2);
+    });
+
+    it('stores node ranges as one-byte spans that cover the true range, within 3.6 % beyond 32 levels', () => {
+      let worst = 0;
+      for (let d = 0; d <= 65535; d++) {
+        const code = spanCode(d);
+        expect(code).toBeGreaterThanOrEqual(0);
+        expect(code).toBeLessThanOrEqual(255);
+        const stored = spanDistance(code);
+        // Covers the distance, and is the tightest code that does.
+        if (stored < d || (code > 0 && spanDistance(code - 1) >= d)) throw new Error(`bad code for ${d}`);
+        if (d <= 32) expect(stored).toBe(d);
+        else worst = Math.max(worst, stored / d - 1);
+      }
+      expect(worst).toBeLessThan(0.036);
     });
   });
 });
