@@ -13,11 +13,12 @@ import { Prng } from './prng';
  * does not subsample at all (see issue 2 and bench/iforest.bench.ts).
  *
  * Storage is compact: each feature's training range is mapped onto 16-bit levels and the
- * trees are grown on those levels; only internal nodes are stored (split attribute, split
- * level, the node's training range as two one-byte distances from the split, two child
- * references that carry an external node's size inline), 7 bytes each while ψ ≤ 128, all
- * in one buffer per forest. A tree of ψ points has at most ψ − 1 internal nodes (64 trees
- * × ψ 128: ≤ 57 kB; typically ~20 kB because the height limit stops growth early). The
+ * trees are grown on those levels; only internal nodes are stored (split level, the node's
+ * training range as two 7-bit distances from the split that also carry a split attribute
+ * below 4, two child references that carry an external node's size inline), 6 bytes each
+ * while ψ ≤ 128 and there are at most 4 features, all in one buffer per forest. A tree of
+ * ψ points has at most ψ − 1 internal nodes (64 trees × ψ 128: ≤ 49 kB; typically ~17 kB
+ * because the height limit stops growth early). The
  * range only feeds the range-aware score, where a few per cent of the distance beyond it
  * change nothing that matters, so it is stored widened (see SPAN); splits, which decide
  * every path, keep their exact level. Levels resolve 1/65535 of a feature's
@@ -34,7 +35,7 @@ export interface IsolationForestOptions {
 }
 
 export const IFOREST_FORMAT = 'anomaly-lens/iforest';
-export const IFOREST_VERSION = 4;
+export const IFOREST_VERSION = 5;
 
 /** Largest subsample size: leaf sizes and tree-local node indices must fit 15 bits. */
 export const MAX_SAMPLE_SIZE = 32768;
@@ -43,23 +44,30 @@ export const MAX_SAMPLE_SIZE = 32768;
 const LEVELS = 65535;
 
 /**
- * A node's training range [low, high] on its split attribute is stored as two bytes: the
- * distances split − 1 − low and high − split (both 0..LEVELS − 1), each rounded UP to the
- * next entry of this table, so the stored range always covers the true one. Exact up to
- * 32 levels, then geometric (steps of ~3.5 %) up to LEVELS. Saves 2 of 9 bytes per node
- * (~6 kB per series with the defaults); the range-aware penalty of a point beyond the
- * range moves by at most that fraction of its distance from the split.
+ * A node's training range [low, high] on its split attribute is stored as two 7-bit codes
+ * of the distances split − 1 − low and high − split (both 0..LEVELS − 1), each rounded UP
+ * to the next entry of this table, so the stored range always covers the true one. Exact
+ * up to 16 levels, then geometric (steps of ~7.8 %) up to LEVELS. The two codes sit in
+ * the high 7 bits of two bytes whose low bits hold the split attribute when the forest has
+ * at most 4 features (PACKED_FEATURES): 3 bytes per node instead of 5 for 16-bit low,
+ * high and a feature byte, ~9 kB per series with the defaults. The range-aware penalty of
+ * a point beyond the range moves by at most that fraction of its distance from the split.
  */
+const SPAN_CODES = 128;
 const SPAN = ((): Float64Array => {
-  const exact = 32;
-  const table = new Float64Array(256);
-  const ratio = Math.pow(LEVELS / exact, 1 / (255 - exact));
-  for (let k = 0; k < 256; k++) {
+  const exact = 16;
+  const last = SPAN_CODES - 1;
+  const table = new Float64Array(SPAN_CODES);
+  const ratio = Math.pow(LEVELS / exact, 1 / (last - exact));
+  for (let k = 0; k < SPAN_CODES; k++) {
     table[k] = k <= exact ? k : Math.max(table[k - 1] + 1, Math.ceil(exact * Math.pow(ratio, k - exact)));
   }
-  table[255] = LEVELS;
+  table[last] = LEVELS;
   return table;
 })();
+
+/** Forests with at most this many features keep each node's split attribute in its span bytes. */
+const PACKED_FEATURES = 4;
 
 /** The distance a span code stands for (≥ every distance that encodes to it). */
 export function spanDistance(code: number): number {
@@ -69,7 +77,7 @@ export function spanDistance(code: number): number {
 /** Smallest k with SPAN[k] ≥ distance (0 ≤ distance ≤ LEVELS). Exported for tests. */
 export function spanCode(distance: number): number {
   let lo = 0;
-  let hi = 255;
+  let hi = SPAN_CODES - 1;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (SPAN[mid] >= distance) hi = mid;
@@ -92,10 +100,11 @@ export interface SerializedForest {
   rootLeaf: string;
   /** Per internal node: split level (uint16). */
   splits: string;
-  /** Per internal node: codes of split − 1 − low and high − split (uint8, see SPAN). */
+  /** Per internal node: SPAN codes of split − 1 − low and high − split, << 1 | attribute bit (uint8). */
   spans: string;
   /** Per internal node: left, right (uint8 while ψ ≤ 128, else uint16). */
   refs: string;
+  /** Per internal node: split attribute (uint8); empty when it is packed into `spans`. */
   feature: string;
 }
 
@@ -131,8 +140,10 @@ let queryScratch = new Float64Array(16);
  *   rootLeaf  uint16 × trees    0, or the size of a tree that is a single external node
  *   splits    uint16 × nodes    split level
  *   refs      uint8|16 × 2·nodes  left and right child references (see refTag)
- *   spans     uint8 × 2·nodes   the node's training range: SPAN codes below, above the split
- *   feature   uint8 × nodes     split attribute
+ *   spans     uint8 × 2·nodes   span code << 1 | attribute bit, below then above the split:
+ *                               the node's training range (SPAN) and, with ≤ 4 features,
+ *                               bits 0 and 1 of its split attribute
+ *   feature   uint8 × nodes     split attribute, only with more than 4 features (else empty)
  */
 class Layout {
   readonly quant: Float64Array;
@@ -141,6 +152,8 @@ class Layout {
   readonly splits: Uint16Array;
   readonly refs: RefArray;
   readonly spans: Uint8Array;
+  /** Split attributes live in the low bits of `spans` (feature is empty). */
+  readonly packed: boolean;
   readonly feature: Uint8Array;
 
   constructor(
@@ -158,19 +171,26 @@ class Layout {
     const oRefs = oSplits + 2 * internal;
     const oSpans = oRefs + 2 * refBytes * internal;
     const oFeature = oSpans + 2 * internal;
-    const buf = new ArrayBuffer(oFeature + internal);
+    this.packed = dim <= PACKED_FEATURES;
+    const featureBytes = this.packed ? 0 : internal;
+    const buf = new ArrayBuffer(oFeature + featureBytes);
     this.quant = new Float64Array(buf, 0, 2 * dim);
     this.base = new Uint32Array(buf, oBase, trees + 1);
     this.rootLeaf = new Uint16Array(buf, oRoot, trees);
     this.splits = new Uint16Array(buf, oSplits, internal);
     this.refs = wide ? new Uint16Array(buf, oRefs, 2 * internal) : new Uint8Array(buf, oRefs, 2 * internal);
     this.spans = new Uint8Array(buf, oSpans, 2 * internal);
-    this.feature = new Uint8Array(buf, oFeature, internal);
+    this.feature = new Uint8Array(buf, oFeature, featureBytes);
   }
 
   /** In a fixed order: what writeState/readState walk through. */
   arrays(): (Float64Array | Uint32Array | Uint16Array | Uint8Array)[] {
     return [this.quant, this.base, this.rootLeaf, this.splits, this.refs, this.spans, this.feature];
+  }
+
+  /** Split attribute of internal node i. */
+  featureOf(i: number): number {
+    return this.packed ? (this.spans[2 * i] & 1) | ((this.spans[2 * i + 1] & 1) << 1) : this.feature[i];
   }
 
   get byteLength(): number {
@@ -236,16 +256,17 @@ export class IsolationForest {
     nodes.quant.set(scale, dim);
     nodes.base.set(base);
     nodes.rootLeaf.set(rootLeaf);
-    const { splits, spans, refs } = nodes;
+    const { splits, spans, refs, packed } = nodes;
     for (let i = 0; i < used; i++) {
       const split = builder.split[i];
+      const f = packed ? builder.feature[i] : 0;
       splits[i] = split;
-      spans[2 * i] = spanCode(split - 1 - builder.low[i]);
-      spans[2 * i + 1] = spanCode(builder.high[i] - split);
+      spans[2 * i] = (spanCode(split - 1 - builder.low[i]) << 1) | (f & 1);
+      spans[2 * i + 1] = (spanCode(builder.high[i] - split) << 1) | (f >> 1);
       refs[2 * i] = builder.left[i];
       refs[2 * i + 1] = builder.right[i];
     }
-    nodes.feature.set(builder.feature.subarray(0, used));
+    if (!packed) nodes.feature.set(builder.feature.subarray(0, used));
     return new IsolationForest(dim, trees, psi, nodes);
   }
 
@@ -262,7 +283,7 @@ export class IsolationForest {
   /** Mean path length E[h(x)] of the point at `offset` in `x` (allocation-free). */
   meanPathLength(x: ArrayLike<number>, offset = 0): number {
     const q = this.levelsOf(x, offset);
-    const { base, rootLeaf, feature, splits, refs } = this.nodes;
+    const { base, rootLeaf, feature, splits, spans, refs, packed } = this.nodes;
     const tag = this.tag;
     const c = cTable;
     let sum = 0;
@@ -275,7 +296,8 @@ export class IsolationForest {
       let i = b;
       let depth = 0;
       for (;;) {
-        const ref = refs[2 * i + (q[feature[i]] < splits[i] - 0.5 ? 0 : 1)];
+        const f = packed ? (spans[2 * i] & 1) | ((spans[2 * i + 1] & 1) << 1) : feature[i];
+        const ref = refs[2 * i + (q[f] < splits[i] - 0.5 ? 0 : 1)];
         depth++;
         if (ref >= tag) {
           sum += depth + c[ref - tag];
@@ -298,7 +320,7 @@ export class IsolationForest {
    */
   meanPathLengthRangeAware(x: ArrayLike<number>, offset = 0): number {
     const q = this.levelsOf(x, offset);
-    const { base, rootLeaf, feature, splits, spans, refs } = this.nodes;
+    const { base, rootLeaf, feature, splits, spans, refs, packed } = this.nodes;
     const tag = this.tag;
     const c = cTable;
     const span = SPAN;
@@ -314,11 +336,13 @@ export class IsolationForest {
       let survive = 1;
       let acc = 0;
       for (;;) {
-        const v = q[feature[i]];
+        const below = spans[2 * i];
+        const above = spans[2 * i + 1];
+        const v = q[packed ? (below & 1) | ((above & 1) << 1) : feature[i]];
         // A level stands for the interval ±0.5 around it; low = split − 1 − span, high = split + span.
         const split = splits[i];
-        const lo = split - 1.5 - span[spans[2 * i]];
-        const hi = split + 0.5 + span[spans[2 * i + 1]];
+        const lo = split - 1.5 - span[below >> 1];
+        const hi = split + 0.5 + span[above >> 1];
         if (v > hi) {
           const p = (v - hi) / (v - lo);
           acc += survive * p * (depth + 1);
@@ -395,7 +419,7 @@ export class IsolationForest {
     const trees = requireInt(s.trees, 'trees');
     const sampleSize = requireInt(s.sampleSize, 'sampleSize');
     if (sampleSize > MAX_SAMPLE_SIZE) throw new Error('iforest: sampleSize too large');
-    const internal = fromBase64(s.feature, 'feature', 1).byteLength;
+    const internal = fromBase64(s.splits, 'splits', 2).byteLength / 2;
     const nodes = new Layout(dim, trees, internal, sampleSize);
     if (
       !Array.isArray(s.origin) ||
@@ -455,7 +479,7 @@ export class IsolationForest {
  * points, and every attribute exists.
  */
 function checkStructure(psi: number, n: Layout, fail: (message: string) => Error): void {
-  const { dim, internal, quant, base, rootLeaf, refs, feature } = n;
+  const { dim, internal, quant, base, rootLeaf, refs } = n;
   const trees = rootLeaf.length;
   const tag = refTag(psi);
   for (let f = 0; f < dim; f++) {
@@ -472,7 +496,7 @@ function checkStructure(psi: number, n: Layout, fail: (message: string) => Error
     if (rootLeaf[t] > 0 !== (to === from) || rootLeaf[t] > psi)
       throw fail(`iforest: corrupt root of tree ${t}`);
     for (let i = from; i < to; i++) {
-      if (feature[i] >= dim) throw fail(`iforest: corrupt node ${i}`);
+      if (n.featureOf(i) >= dim) throw fail(`iforest: corrupt node ${i}`);
       for (let k = 2 * i; k < 2 * i + 2; k++) {
         const ref = refs[k];
         const ok = ref >= tag ? ref - tag >= 1 && ref - tag <= psi : ref > i - from && from + ref < to;
