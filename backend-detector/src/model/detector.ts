@@ -8,7 +8,7 @@ import { NormalizerState, ScoreNormalizer } from './normalizer';
 import { DetectorOutput, SeriesDetector } from './types';
 
 export const DETECTOR_STATE_FORMAT = 'anomaly-lens/series-detector';
-export const DETECTOR_STATE_VERSION = 4;
+export const DETECTOR_STATE_VERSION = 5;
 
 /** JSON-safe snapshot of one series' detector. */
 export interface DetectorState {
