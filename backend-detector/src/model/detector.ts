@@ -1,3 +1,4 @@
+import { Slab, slabBytes } from './slab';
 import { StuckRuleState, StuckValueRule } from './stuck';
 import { AnomalyEvent, EventChange, EventTracker, EventTrackerState, Severity } from '../events/tracker';
 import { StateFormatError, StateReader, StateWriter } from './binary';
@@ -129,18 +130,25 @@ export class StreamingDetector implements SeriesDetector {
   constructor(config: Partial<DetectorConfig> = NO_OVERRIDES, state?: DetectorState) {
     this.config = sharedConfig(config);
     const cfg = this.config;
-    this.features = new FeatureExtractor(cfg.window, cfg.features);
-    this.dim = this.features.dim;
-    // One allocation for the fixed-size arrays: fewer objects, less per-series overhead.
-    const dim = this.dim;
-    const buf = new ArrayBuffer(8 * (2 * dim + cfg.refractory) + 4 * cfg.historySize * dim);
-    this.vector = new Float64Array(buf, 0, dim);
-    this.center = new Float64Array(buf, 8 * dim, dim).fill(NaN);
-    this.recentScores = new Float64Array(buf, 16 * dim, cfg.refractory);
-    this.history = new Float32Array(buf, 8 * (2 * dim + cfg.refractory), cfg.historySize * dim);
+    // One allocation for every fixed-size array of the series, the feature extractor's and
+    // the normalizer's included: fewer objects, less per-series overhead.
+    const dim = FeatureExtractor.dimension(cfg.window, cfg.features);
+    const slab = Slab.of(
+      slabBytes(8 * dim) * 2 +
+        slabBytes(8 * cfg.refractory) +
+        slabBytes(4 * cfg.historySize * dim) +
+        FeatureExtractor.storageBytes(cfg.window, cfg.features) +
+        ScoreNormalizer.storageBytes(cfg.scoreHistory)
+    );
+    this.features = new FeatureExtractor(cfg.window, cfg.features, slab);
+    this.dim = dim;
+    this.vector = slab.float64(dim);
+    this.center = slab.float64(dim).fill(NaN);
+    this.recentScores = slab.float64(cfg.refractory);
+    this.history = slab.float32(cfg.historySize * dim);
     this.rng = new Prng(cfg.seed);
     this.nextFit = cfg.warmup;
-    this.normalizer = new ScoreNormalizer(cfg.scoreHistory, cfg.tailProbability, cfg.scoreWarmup);
+    this.normalizer = new ScoreNormalizer(cfg.scoreHistory, cfg.tailProbability, cfg.scoreWarmup, slab);
     this.tracker = new EventTracker(cfg.events, state?.tracker);
     this.alpha = 2 / (cfg.window + 1);
     this.sinceAnnounce = cfg.holdoff;

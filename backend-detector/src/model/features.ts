@@ -19,6 +19,7 @@
  * profiles are float32 relative to the series' first value, so their precision follows how
  * far the series moves, not how large its values are.
  */
+import { Slab, slabBytes } from './slab';
 import { StateFormatError, StateReader, StateWriter } from './binary';
 
 export type FeatureName =
@@ -124,6 +125,13 @@ export function parseFeatures(names: readonly string[], window: number): { kinds
 /** Median and MAD work here; features are computed synchronously, so one buffer serves all series. */
 let sortScratch = new Float64Array(0);
 
+function profileLengths(kinds: readonly Kind[]): { dailyLength: number; weeklyLength: number } {
+  return {
+    dailyLength: kinds.includes(Kind.Daily) ? DAILY_BUCKETS : 0,
+    weeklyLength: kinds.includes(Kind.Weekly) ? WEEKLY_BUCKETS : 0,
+  };
+}
+
 export class FeatureExtractor {
   readonly dim: number;
   private readonly kinds: Kind[];
@@ -140,21 +148,33 @@ export class FeatureExtractor {
   private bucketSum = 0;
   private bucketCount = 0;
 
+  /** `slab`: where to carve the arrays (storageBytes of it); a buffer of its own when omitted. */
   constructor(
     readonly window: number,
-    features: readonly string[]
+    features: readonly string[],
+    slab?: Slab
   ) {
     const parsed = parseFeatures(features, window);
     this.kinds = parsed.kinds;
     this.lags = parsed.lags;
     this.dim = this.kinds.length;
-    const dailyLength = this.kinds.includes(Kind.Daily) ? DAILY_BUCKETS : 0;
-    const weeklyLength = this.kinds.includes(Kind.Weekly) ? WEEKLY_BUCKETS : 0;
-    const buf = new ArrayBuffer(8 * window + 4 * (dailyLength + weeklyLength));
-    this.values = new Float64Array(buf, 0, window);
-    this.daily = new Float32Array(buf, 8 * window, dailyLength).fill(NaN);
-    this.weekly = new Float32Array(buf, 8 * window + 4 * dailyLength, weeklyLength).fill(NaN);
+    const { dailyLength, weeklyLength } = profileLengths(this.kinds);
+    const from = slab ?? Slab.of(FeatureExtractor.storageBytes(window, features));
+    this.values = from.float64(window);
+    this.daily = from.float32(dailyLength).fill(NaN);
+    this.weekly = from.float32(weeklyLength).fill(NaN);
     if (sortScratch.length < window) sortScratch = new Float64Array(window);
+  }
+
+  /** Number of features `features` make (what `dim` of such an extractor will be). */
+  static dimension(window: number, features: readonly string[]): number {
+    return parseFeatures(features, window).kinds.length;
+  }
+
+  /** Bytes of slab the extractor's arrays take. */
+  static storageBytes(window: number, features: readonly string[]): number {
+    const { dailyLength, weeklyLength } = profileLengths(parseFeatures(features, window).kinds);
+    return slabBytes(8 * window) + slabBytes(4 * dailyLength) + slabBytes(4 * weeklyLength);
   }
 
   /** Fold the finished bucket's mean into the profiles, then start the bucket of `bucket`. */

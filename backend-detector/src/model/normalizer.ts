@@ -19,6 +19,7 @@
  * per remembered score (6 kB for 4096, 2 kB less than 16-bit levels).
  */
 import { StateFormatError, StateReader, StateWriter } from './binary';
+import { Slab, slabBytes } from './slab';
 
 export interface NormalizerState {
   /** Raw scores in ring order as stored (12-bit levels packed two per three bytes, base64). */
@@ -98,16 +99,18 @@ export class ScoreNormalizer {
   private sinceCalibration = 0;
   private calibrated = false;
   /** Values at quantile levels i/LEVELS, i = 0..LEVELS−1; the last one is u. */
-  private readonly quantiles = new Float64Array(LEVELS);
+  private readonly quantiles: Float64Array;
   private u = 0;
   private beta = 1;
   private readonly pu = 1 - (LEVELS - 1) / LEVELS;
   private readonly logEpsilon: number;
 
+  /** `slab`: where to carve the arrays (storageBytes of it); a buffer of its own when omitted. */
   constructor(
     historySize: number,
     tailProbability: number,
-    private readonly warmup: number
+    private readonly warmup: number,
+    slab?: Slab
   ) {
     if (historySize < 2 * Math.max(RECALIBRATE_EVERY, warmup)) {
       throw new Error(
@@ -115,8 +118,15 @@ export class ScoreNormalizer {
       );
     }
     this.capacity = historySize;
-    this.history = new Uint8Array(packedBytes(historySize));
+    const from = slab ?? Slab.of(ScoreNormalizer.storageBytes(historySize));
+    this.quantiles = from.float64(LEVELS);
+    this.history = from.uint8(packedBytes(historySize));
     this.logEpsilon = Math.log(tailProbability);
+  }
+
+  /** Bytes of slab the normalizer's arrays take. */
+  static storageBytes(historySize: number): number {
+    return slabBytes(8 * LEVELS) + slabBytes(packedBytes(historySize));
   }
 
   /** True until the history holds enough scores to judge against. */
@@ -183,7 +193,7 @@ export class ScoreNormalizer {
 
   snapshot(): NormalizerState {
     return {
-      history: Buffer.from(this.history.buffer, 0, packedBytes(this.historyCount)).toString('base64'),
+      history: Buffer.from(this.history.subarray(0, packedBytes(this.historyCount))).toString('base64'),
       historyHead: this.historyHead,
       historyCount: this.historyCount,
       sinceCalibration: this.sinceCalibration,
@@ -201,7 +211,7 @@ export class ScoreNormalizer {
     ) {
       throw new Error('normalizer state does not fit the configured sizes');
     }
-    new Uint8Array(h.buffer).set(raw);
+    h.set(raw);
     this.historyHead = st.historyHead;
     this.historyCount = st.historyCount;
     this.sinceCalibration = st.sinceCalibration;
