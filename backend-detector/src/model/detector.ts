@@ -83,14 +83,16 @@ function sharedConfig(partial: Partial<DetectorConfig>): DetectorConfig {
  *
  * Memory per series with the defaults (64 trees, ψ 128, 3 features, history 512, score
  * history 4096), independent of how long the series runs:
- *   forest            ~45 internal nodes per tree × 9 B ≈ 26 kB typical, ≤ 73 kB
+ *   forest            ~45 internal nodes per tree × 6 B ≈ 17 kB typical, ≤ 49 kB
  *   feature history   512 × 3 × float32 = 6.1 kB
- *   score history     4096 × uint16 levels = 8.2 kB (sorted in a shared buffer)
- *   window, profiles (float32), refractory ring   ≈ 2.6 kB; JS objects ≈ 3.7 kB
- * Measured by scripts/memory.js (10,000 series round robin): 45 kB retained, 53 kB RSS per
- * series (159 kB and 168 kB before the memory diet). Refits, calibration and feature
+ *   score history     4096 × 12-bit levels = 6.1 kB (sorted in a shared buffer)
+ *   window, profiles (float32), refractory ring, quantiles   ≈ 2.8 kB; JS objects ≈ 3.6 kB
+ * Measured by scripts/memory.js (10,000 series round robin): 35 kB retained, 42 kB RSS per
+ * series (45 / 53 kB before 6-byte nodes and 12-bit scores, 159 / 168 kB before the first
+ * memory diet). All fixed-size arrays of a series share one ArrayBuffer (slab.ts); the
+ * forest has its own, replaced at each refit. Refits, calibration and feature
  * medians use scratch buffers shared by all series of the process. The binary state
- * (state-codec.ts) is about 37–42 kB; a JSON snapshot about 1.4× that.
+ * (state-codec.ts) is about 28–37 kB; a JSON snapshot about 1.4× that.
  */
 export class StreamingDetector implements SeriesDetector {
   readonly config: DetectorConfig;
