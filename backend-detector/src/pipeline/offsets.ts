@@ -48,6 +48,8 @@ interface PartitionState {
   tickets: Ticket[];
   /** whenSettled() callers waiting for the partition's batches to be acknowledged. */
   settled: Array<(settled: boolean) => void>;
+  /** whenAcknowledgedThrough() callers, by the offset they wait for. */
+  through: Array<{ offset: bigint; resolve: (settled: boolean) => void }>;
   /** Highest offset whose batch and all earlier ones are done, not yet committed. */
   committable?: string;
 }
@@ -69,7 +71,7 @@ export class OffsetTracker {
     const key = `${topic}\u0000${partition}`;
     let state = this.partitions.get(key);
     if (!state) {
-      state = { tickets: [], settled: [] };
+      state = { tickets: [], settled: [], through: [] };
       this.partitions.set(key, state);
     }
     const owner = state;
@@ -111,6 +113,18 @@ export class OffsetTracker {
     return new Promise((resolve) => s.settled.push(resolve));
   }
 
+  /**
+   * Resolves true once every batch of the partition that ends at or before `offset` is fully
+   * acknowledged (later batches may still be open), or false on a reset. Meant to be called
+   * between batches, when every open batch of the partition is sealed.
+   */
+  whenAcknowledgedThrough(topic: string, partition: number, offset: bigint): Promise<boolean> {
+    const s = this.partitions.get(`${topic}\u0000${partition}`);
+    if (!s || s.tickets.length === 0 || BigInt(s.tickets[0].lastOffset) > offset)
+      return Promise.resolve(true);
+    return new Promise((resolve) => s.through.push({ offset, resolve }));
+  }
+
   /** Offsets ready to commit since the last call (consumed by the call). */
   takeCommittable(): TopicPartitionOffset[] {
     const out: TopicPartitionOffset[] = [];
@@ -137,7 +151,10 @@ export class OffsetTracker {
    */
   reset(): void {
     this.gen++;
-    for (const s of this.partitions.values()) for (const w of s.settled.splice(0)) w(false);
+    for (const s of this.partitions.values()) {
+      for (const w of s.settled.splice(0)) w(false);
+      for (const w of s.through.splice(0)) w.resolve(false);
+    }
     this.partitions.clear();
   }
 
@@ -146,5 +163,13 @@ export class OffsetTracker {
       s.committable = s.tickets.shift()!.lastOffset;
     }
     if (s.tickets.length === 0) for (const w of s.settled.splice(0)) w(true);
+    if (s.through.length > 0) {
+      const oldest = s.tickets.length === 0 ? undefined : BigInt(s.tickets[0].lastOffset);
+      s.through = s.through.filter((w) => {
+        if (oldest !== undefined && oldest <= w.offset) return true;
+        w.resolve(true);
+        return false;
+      });
+    }
   }
 }

@@ -145,6 +145,9 @@ export class DetectorService {
   private readonly restores = new Map<string, Promise<void>>();
   /** Per partition: work that must not interleave (its batches, its checkpoints). */
   private readonly partitionLocks = new Map<string, Promise<void>>();
+  /** Checkpoints run one after another (see scheduleCheckpoint). */
+  private checkpointChain: Promise<unknown> = Promise.resolve();
+  private readonly checkpointsQueued = new Set<string>();
   /** Per partition: when and where the last checkpoint committed. */
   private readonly lastCheckpoint = new Map<string, { at: number; next?: bigint }>();
 
@@ -549,8 +552,14 @@ export class DetectorService {
       if (!inputs.has(topic)) continue;
       for (const partition of partitions) wanted.push({ topic, partition });
     }
+    // Spread the partitions' checkpoints over the interval rather than all at once.
     const now = Date.now();
-    for (const w of wanted) this.lastCheckpoint.set(tpKey(w.topic, w.partition), { at: now });
+    const interval = this.config.checkpointIntervalMs;
+    wanted.forEach((w, i) =>
+      this.lastCheckpoint.set(tpKey(w.topic, w.partition), {
+        at: now - Math.floor((interval * i) / wanted.length),
+      })
+    );
     const loading = this.restoreStates(wanted, generation);
     // Failures are reported where the batches wait on it.
     loading.catch(() => undefined);
@@ -637,16 +646,38 @@ export class DetectorService {
       const slash = key.lastIndexOf('/');
       const topic = key.slice(0, slash);
       const partition = Number(key.slice(slash + 1));
-      void this.withPartitionLock(topic, partition, () => this.checkpoint(topic, partition, generation));
+      void this.scheduleCheckpoint(topic, partition, generation);
     }
   }
 
   /**
-   * One partition's checkpoint, under its lock (no batch of it runs meanwhile): wait until
-   * the sink acknowledged every point processed so far, write the states of the series that
-   * changed (and tombstones of series forgotten as idle), then commit the next offset. The
-   * committed offset and the saved states thus describe the same moment, so whoever resumes
-   * the partition re-scores re-read points with identical models (identical samples).
+   * Queue a partition's checkpoint. Checkpoints run one at a time across partitions, which
+   * bounds the memory their captured states take; a partition already queued is not queued twice.
+   */
+  private scheduleCheckpoint(
+    topic: string,
+    partition: number,
+    generation: number,
+    final = false
+  ): Promise<boolean> {
+    const key = tpKey(topic, partition);
+    if (this.checkpointsQueued.has(key)) return Promise.resolve(false);
+    this.checkpointsQueued.add(key);
+    const run = this.checkpointChain
+      .then(() => this.checkpoint(topic, partition, generation, final))
+      .finally(() => this.checkpointsQueued.delete(key));
+    this.checkpointChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * One partition's checkpoint. Under the partition's lock (between two of its batches) the
+   * states of the series that changed since the last checkpoint are captured as of the last
+   * processed offset L, and idle series are forgotten; processing then goes on while the rest
+   * happens: wait until the sink acknowledged every point up to L, write the states (and
+   * tombstones), then commit L+1. The committed offset and the saved states thus describe the
+   * same moment, so whoever resumes the partition re-scores re-read points with identical
+   * models (identical samples).
    */
   private async checkpoint(
     topic: string,
@@ -655,20 +686,53 @@ export class DetectorService {
     final = false
   ): Promise<boolean> {
     const key = tpKey(topic, partition);
+    const captured = await this.withPartitionLock(topic, partition, async () =>
+      generation === this.generation ? this.captureStates(topic, partition) : undefined
+    );
+    if (!captured) return true;
+    const { next, records, evicted } = captured;
+    const t0 = Date.now();
+    const offset = next - 1n;
+    // At shutdown the sink has drained already; otherwise a stop must not wait on a sink outage.
+    const acknowledged = this.tracker.whenAcknowledgedThrough(topic, partition, offset);
+    const settled = final
+      ? await acknowledged
+      : await Promise.race([acknowledged, this.stopRequested.then(() => false)]);
+    if (!settled || generation !== this.generation) {
+      if (generation === this.generation) this.processor.markDirty(topic, partition);
+      return false;
+    }
+    try {
+      const bytes = await this.modelStore!.write(records);
+      this.metrics.checkpointStatesWritten.inc(records.length);
+      this.metrics.checkpointBytesWritten.inc(bytes);
+    } catch (e) {
+      // Nothing is committed; the series written so far are ahead of the committed offset,
+      // which restores handle (their re-read points are passed over). Save them all again.
+      if (generation === this.generation) this.processor.markDirty(topic, partition);
+      this.metrics.checkpoints.inc({ result: 'error' });
+      this.logger.warn({ err: e, topic, partition }, 'writing model states failed; will retry');
+      return false;
+    }
+    if (evicted > 0) this.logger.info({ topic, partition, evicted }, 'forgot idle series');
+    await this.commit([{ topic, partition, offset: next.toString() }]);
+    this.lastCheckpoint.set(key, { at: Date.now(), next });
+    this.metrics.checkpoints.inc({ result: 'ok' });
+    this.metrics.checkpointDuration.observe((Date.now() - t0 + captured.ms) / 1000);
+    return true;
+  }
+
+  /** The partition's changed states as records, as of its last processed offset (under its lock). */
+  private captureStates(
+    topic: string,
+    partition: number
+  ): { next: bigint; records: StateRecord[]; evicted: number; ms: number } | undefined {
+    const key = tpKey(topic, partition);
     const next = this.positions.get(key);
     const last = this.lastCheckpoint.get(key);
-    if (next === undefined || !last || last.next === next) return true;
+    if (next === undefined || !last || last.next === next) return undefined;
     const t0 = Date.now();
-    // At shutdown the sink has drained already; otherwise a stop must not wait on a sink outage.
-    const settled = final
-      ? await this.tracker.whenSettled(topic, partition)
-      : await Promise.race([
-          this.tracker.whenSettled(topic, partition),
-          this.stopRequested.then(() => false),
-        ]);
-    if (!settled || generation !== this.generation) return false;
     const codec = this.codec!;
-    const store = this.modelStore!;
     const offset = (next - 1n).toString();
     const headers = {
       [CHECKPOINT_HEADERS.framing]: String(CHECKPOINT_FRAMING_VERSION),
@@ -676,44 +740,23 @@ export class DetectorService {
       [CHECKPOINT_HEADERS.config]: codec.fingerprint,
       [CHECKPOINT_HEADERS.sourceOffset]: offset,
     };
+    const records: StateRecord[] = [];
     const evicted = this.processor.evictIdleOf(topic, partition, this.config.seriesIdleTimeoutS * 1000);
-    let states = 0;
-    const processor = this.processor;
-    function* records(): Generator<StateRecord> {
-      for (const seriesKey of evicted) {
-        states++;
-        yield { key: checkpointKey(topic, partition, seriesKey), value: null, sourcePartition: partition };
-      }
-      for (const cp of processor.takeCheckpoints(topic, partition, offset, (d) => codec.encode(d))) {
-        states++;
-        yield {
-          key: checkpointKey(topic, partition, cp.seriesKey),
-          value: encodeCheckpoint(cp),
-          headers,
-          sourcePartition: partition,
-        };
-      }
-    }
-    try {
-      const bytes = await store.write(records());
-      this.metrics.checkpointStatesWritten.inc(states);
-      this.metrics.checkpointBytesWritten.inc(bytes);
-    } catch (e) {
-      // Nothing is committed; the series written so far are ahead of the committed offset,
-      // which restores handle (their re-read points are passed over). Save them all again.
-      this.processor.markDirty(topic, partition);
-      this.metrics.checkpoints.inc({ result: 'error' });
-      this.logger.warn({ err: e, topic, partition }, 'writing model states failed; will retry');
-      return false;
-    }
-    if (evicted.length > 0)
-      this.logger.info({ topic, partition, evicted: evicted.length }, 'forgot idle series');
-    this.noteActiveSeries();
-    await this.commit([{ topic, partition, offset: next.toString() }]);
-    this.lastCheckpoint.set(key, { at: Date.now(), next });
-    this.metrics.checkpoints.inc({ result: 'ok' });
-    this.metrics.checkpointDuration.observe((Date.now() - t0) / 1000);
-    return true;
+    for (const seriesKey of evicted)
+      records.push({
+        key: checkpointKey(topic, partition, seriesKey),
+        value: null,
+        sourcePartition: partition,
+      });
+    for (const cp of this.processor.takeCheckpoints(topic, partition, offset, (d) => codec.encode(d)))
+      records.push({
+        key: checkpointKey(topic, partition, cp.seriesKey),
+        value: encodeCheckpoint(cp),
+        headers,
+        sourcePartition: partition,
+      });
+    if (evicted.length > 0) this.noteActiveSeries();
+    return { next, records, evicted: evicted.length, ms: Date.now() - t0 };
   }
 
   private async processBatch(
@@ -915,13 +958,14 @@ export class DetectorService {
   /** Final checkpoints of every partition at shutdown (after the sink drained). */
   private async checkpointAll(): Promise<void> {
     const generation = this.generation;
+    // Checkpoints queued before the stop give up (they must not wait on the sink); the final
+    // ones run after them.
+    await this.checkpointChain;
     const tasks: Array<Promise<boolean>> = [];
     for (const key of this.lastCheckpoint.keys()) {
       const slash = key.lastIndexOf('/');
-      const topic = key.slice(0, slash);
-      const partition = Number(key.slice(slash + 1));
       tasks.push(
-        this.withPartitionLock(topic, partition, () => this.checkpoint(topic, partition, generation, true))
+        this.scheduleCheckpoint(key.slice(0, slash), Number(key.slice(slash + 1)), generation, true)
       );
     }
     await Promise.all(tasks);

@@ -212,3 +212,33 @@ describe('OffsetTracker.whenSettled', () => {
     await expect(pending).resolves.toBe(false);
   });
 });
+
+describe('OffsetTracker.whenAcknowledgedThrough', () => {
+  it('waits only for batches ending at or before the offset, not for later ones', async () => {
+    const t = new OffsetTracker();
+    await expect(t.whenAcknowledgedThrough('m', 0, 10n)).resolves.toBe(true);
+    const a = t.open('m', 0, '9');
+    a.expect(1);
+    a.seal();
+    const b = t.open('m', 0, '19');
+    b.expect(1);
+    b.seal();
+    let through9: boolean | undefined;
+    void t.whenAcknowledgedThrough('m', 0, 9n).then((v) => (through9 = v));
+    // The later batch finishing first does not release a wait on the earlier one.
+    b.ack(1);
+    await Promise.resolve();
+    expect(through9).toBeUndefined();
+    a.ack(1);
+    await Promise.resolve();
+    expect(through9).toBe(true);
+    const c = t.open('m', 0, '29');
+    c.expect(1);
+    c.seal();
+    // Everything through 19 is acknowledged although batch 20..29 is still open.
+    await expect(t.whenAcknowledgedThrough('m', 0, 19n)).resolves.toBe(true);
+    const pending = t.whenAcknowledgedThrough('m', 0, 29n);
+    t.reset();
+    await expect(pending).resolves.toBe(false);
+  });
+});
