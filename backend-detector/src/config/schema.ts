@@ -220,7 +220,7 @@ export const SETTINGS = [
     min: 1,
     max: 10000000,
     description:
-      'Cap on active series (a series costs about 55 kB of memory); points of new series beyond it are dropped and counted',
+      'Cap on active series (a series costs about 80 kB of RSS in a running detector); points of new series beyond it are dropped and counted',
   },
   {
     name: 'seriesIdleTimeoutS',
