@@ -131,7 +131,8 @@ export async function waitFor<T>(
       throw new Error(
         `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`
       );
-    await new Promise((r) => setTimeout(r, everyMs));
+    // unref: a pending poll must not keep jest alive after a failed test.
+    await new Promise((r) => setTimeout(r, everyMs).unref());
   }
 }
 

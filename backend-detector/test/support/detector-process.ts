@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { waitFor } from '../integration/services';
 
 const BIN = path.resolve(__dirname, '..', '..', 'bin', 'anomaly-lens.js');
 const BUILT = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'run.js');
@@ -15,33 +16,11 @@ export function requireBuiltCli(): void {
     throw new Error('the CLI is not built: run `npm run build -w backend-detector` first');
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A sleep that does not keep the process (jest) alive once everything else is done. */
 const unrefSleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 /** Polls `fn` until it returns something other than undefined; throws with `what` on timeout. */
-export async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined> | T | undefined,
-  timeoutMs: number,
-  everyMs = 200
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`
-      );
-    await sleep(everyMs);
-  }
-}
+export const until = waitFor;
 
 /** Parsed Prometheus text exposition: `name{labels}` → value. */
 export type MetricsText = Map<string, number>;

@@ -14,6 +14,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
+import { portOpen as portAccepts } from '../integration/services';
 
 const REPO_ROOT = path.resolve(__dirname, '../../..');
 const SERVICES = path.join(REPO_ROOT, 'scripts', 'services');
@@ -31,17 +32,7 @@ export function freePort(): Promise<number> {
 }
 
 function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port }, () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-    s.setTimeout(1000, () => {
-      s.destroy();
-      resolve(false);
-    });
-  });
+  return portAccepts(`127.0.0.1:${port}`);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
