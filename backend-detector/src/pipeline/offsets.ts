@@ -46,8 +46,6 @@ export class Ticket implements AckTarget {
 
 interface PartitionState {
   tickets: Ticket[];
-  /** whenSettled() callers waiting for the partition's batches to be acknowledged. */
-  settled: Array<(settled: boolean) => void>;
   /** whenAcknowledgedThrough() callers, by the offset they wait for. */
   through: Array<{ offset: bigint; resolve: (settled: boolean) => void }>;
   /** Highest offset whose batch and all earlier ones are done, not yet committed. */
@@ -71,7 +69,7 @@ export class OffsetTracker {
     const key = `${topic}\u0000${partition}`;
     let state = this.partitions.get(key);
     if (!state) {
-      state = { tickets: [], settled: [], through: [] };
+      state = { tickets: [], through: [] };
       this.partitions.set(key, state);
     }
     const owner = state;
@@ -100,17 +98,6 @@ export class OffsetTracker {
     let n = 0;
     for (const s of this.partitions.values()) n += s.tickets.length;
     return n;
-  }
-
-  /**
-   * Resolves true once every batch opened so far on the partition is fully acknowledged,
-   * or false if the bookkeeping is reset first (a rebalance). Checkpoints wait on it so a
-   * saved state never runs ahead of what Prometheus has.
-   */
-  whenSettled(topic: string, partition: number): Promise<boolean> {
-    const s = this.partitions.get(`${topic}\u0000${partition}`);
-    if (!s || s.tickets.length === 0) return Promise.resolve(true);
-    return new Promise((resolve) => s.settled.push(resolve));
   }
 
   /**
@@ -152,7 +139,6 @@ export class OffsetTracker {
   reset(): void {
     this.gen++;
     for (const s of this.partitions.values()) {
-      for (const w of s.settled.splice(0)) w(false);
       for (const w of s.through.splice(0)) w.resolve(false);
     }
     this.partitions.clear();
@@ -162,7 +148,6 @@ export class OffsetTracker {
     while (s.tickets.length > 0 && s.tickets[0].done) {
       s.committable = s.tickets.shift()!.lastOffset;
     }
-    if (s.tickets.length === 0) for (const w of s.settled.splice(0)) w(true);
     if (s.through.length > 0) {
       const oldest = s.tickets.length === 0 ? undefined : BigInt(s.tickets[0].lastOffset);
       s.through = s.through.filter((w) => {

@@ -190,29 +190,6 @@ describe('Processor checkpoints', () => {
   });
 });
 
-describe('OffsetTracker.whenSettled', () => {
-  it('resolves true once every batch of the partition is acknowledged, false on a reset', async () => {
-    const t = new OffsetTracker();
-    await expect(t.whenSettled('m', 0)).resolves.toBe(true);
-    const a = t.open('m', 0, '5');
-    a.expect(2);
-    a.seal();
-    let settled: boolean | undefined;
-    void t.whenSettled('m', 0).then((s) => (settled = s));
-    a.ack(1);
-    await Promise.resolve();
-    expect(settled).toBeUndefined();
-    a.ack(1);
-    await Promise.resolve();
-    expect(settled).toBe(true);
-    const b = t.open('m', 0, '9');
-    b.expect(1);
-    const pending = t.whenSettled('m', 0);
-    t.reset();
-    await expect(pending).resolves.toBe(false);
-  });
-});
-
 describe('OffsetTracker.whenAcknowledgedThrough', () => {
   it('waits only for batches ending at or before the offset, not for later ones', async () => {
     const t = new OffsetTracker();
