@@ -4,6 +4,9 @@
  * in a process of its own so its RSS is the detector's alone. Forked by e2e-budget.ts with
  * --expose-gc; talks to it over IPC (e2e-budget-protocol.ts).
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import * as path from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../src/config/load';
 import { createSeriesDetector } from '../src/model/detector';
@@ -44,6 +47,31 @@ async function writeTotals(service: DetectorService): Promise<{ count: number; s
   const { values } = await service.metrics.sinkWriteDuration.get();
   const pick = (suffix: string) => values.find((v) => v.metricName?.endsWith(suffix))?.value ?? 0;
   return { count: pick('_count'), sum: pick('_sum') };
+}
+
+/**
+ * With ANOMALYLENS_BENCH_LIVE_PROF=<dir>, a CPU profile of the live (latency) phase alone,
+ * written there as a .cpuprofile (the process-wide --cpu-prof mixes in warm-up and fits).
+ */
+async function startPhaseProfile(): Promise<{ stop(): Promise<void> } | undefined> {
+  const dir = process.env.ANOMALYLENS_BENCH_LIVE_PROF;
+  if (!dir) return undefined;
+  const session = new Session();
+  session.connect();
+  const post = (method: string) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, (err, result) => (err ? reject(err) : resolve(result)))
+    );
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, `live-${process.pid}.cpuprofile`), JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
 }
 
 async function main(): Promise<void> {
@@ -99,6 +127,7 @@ async function main(): Promise<void> {
   // every series has had its warm-up points.
   await until(() => service.pointsScored >= backlog.warmPoints, 1_800_000, 'the warm-up points');
   const windowStart = Date.now();
+  const cpuAtStart = process.cpuUsage();
   const scoredAtStart = service.pointsScored;
   const writesAtStart = await writeTotals(service);
   // Where the window's time goes besides scoring: held back by a full sink (backpressure).
@@ -114,6 +143,7 @@ async function main(): Promise<void> {
     'every backlog point to be scored and acknowledged'
   );
   const end = Date.now();
+  const windowCpu = process.cpuUsage(cpuAtStart);
   clearInterval(sampler);
   const writes = await writeTotals(service);
   send({
@@ -121,6 +151,7 @@ async function main(): Promise<void> {
     type: 'throughput',
     backpressureShare: looks === 0 ? 0 : held / looks,
     windowPoints: service.pointsScored - scoredAtStart,
+    cpuMicrosPerPoint: (windowCpu.user + windowCpu.system) / Math.max(1, service.pointsScored - scoredAtStart),
     windowSeconds: (end - windowStart) / 1000,
     totalSeconds: (end - (service.firstMessageAt || startedAt)) / 1000,
   });
@@ -129,6 +160,8 @@ async function main(): Promise<void> {
   const live = await next('live');
   liveSince = live.sinceMs;
   const scoredBefore = service.pointsScored;
+  const cpuBefore = process.cpuUsage();
+  const profile = await startPhaseProfile();
   const done = await next('liveDone');
   // Every point yields at least three samples (observed, score, anomalous).
   await until(
@@ -137,6 +170,8 @@ async function main(): Promise<void> {
     300_000,
     'the last live acknowledgement'
   );
+  const liveCpu = process.cpuUsage(cpuBefore);
+  await profile?.stop();
   clearInterval(progress);
   const sorted = lat.subarray(0, latCount).sort();
   send({
@@ -145,6 +180,7 @@ async function main(): Promise<void> {
     p99Ms: percentile(sorted, 0.99),
     maxMs: sorted[sorted.length - 1] ?? NaN,
     samples: latCount,
+    cpuMicrosPerPoint: (liveCpu.user + liveCpu.system) / Math.max(1, service.pointsScored - scoredBefore),
   });
   await next('stop');
   await service.stop();

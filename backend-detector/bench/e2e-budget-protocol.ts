@@ -40,8 +40,18 @@ export type FromDetector =
       backpressureShare: number;
       /** Mean duration of the window's remote-write requests (s). */
       meanWriteSeconds: number;
+      /** The detector process's CPU time (user + system) per window point (µs). */
+      cpuMicrosPerPoint: number;
     }
   /** After the backlog (every series active and warmed), GC'd. */
   | ({ type: 'rss'; activeSeries: number } & RssReading)
-  | { type: 'latency'; p50Ms: number; p99Ms: number; maxMs: number; samples: number }
+  | {
+      type: 'latency';
+      p50Ms: number;
+      p99Ms: number;
+      maxMs: number;
+      samples: number;
+      /** The detector process's CPU time per live point (µs). */
+      cpuMicrosPerPoint: number;
+    }
   | { type: 'failed'; error: string };

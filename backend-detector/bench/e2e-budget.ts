@@ -99,6 +99,7 @@ export interface BudgetResult {
     totalSeconds: number;
     backpressureShare: number;
     meanWriteSeconds: number;
+    cpuMicrosPerPoint: number;
   };
   ceiling?: { points: number; seconds: number; pointsPerSecond: number; p50Ms?: number; p99Ms?: number };
   /** Remote-write samples/s Prometheus acknowledged, and the samples each point becomes. */
@@ -114,7 +115,15 @@ export interface BudgetResult {
     buffersAfterBytes: number;
     activeSeries: number;
   };
-  latency?: { rate: number; points: number; p50Ms: number; p99Ms: number; maxMs: number; samples: number };
+  latency?: {
+    rate: number;
+    points: number;
+    p50Ms: number;
+    p99Ms: number;
+    maxMs: number;
+    samples: number;
+    cpuMicrosPerPoint: number;
+  };
   cleanup?: string;
 }
 
@@ -473,6 +482,7 @@ export async function benchBudget(o: BudgetOptions = budgetOptionsFromEnv()): Pr
         totalSeconds: t.totalSeconds,
         backpressureShare: t.backpressureShare,
         meanWriteSeconds: t.meanWriteSeconds,
+        cpuMicrosPerPoint: t.cpuMicrosPerPoint,
       };
       progress('detector: GC and RSS');
       const rss = await child.next('rss');
@@ -564,10 +574,10 @@ export function formatBudget(r: BudgetResult): string {
       ` = ${(t.pointsPerSecond / c.pointsPerSecond).toFixed(2)} × ceiling; aim >= ${n(AIMS.pointsPerSecond)}: ${verdict(t.pointsPerSecond >= AIMS.pointsPerSecond)}`,
     `  ceiling of the sink: Prometheus acknowledged ${n(r.prometheus!.samplesPerSecond)} remote-write samples/s alone (same client, 5,000-sample requests × 4, one sample per series per request)` +
       ` = ${n(r.prometheus!.samplesPerSecond / r.prometheus!.samplesPerPoint)} points/s at ${r.prometheus!.samplesPerPoint.toFixed(2)} samples per point; pipeline/that ${(t.pointsPerSecond / (r.prometheus!.samplesPerSecond / r.prometheus!.samplesPerPoint)).toFixed(2)}`,
-    `  whole backlog incl. warm-up: ${n(r.produced!.points / t.totalSeconds)} points/s (${t.totalSeconds.toFixed(1)} s); producer alone: ${n(r.produced!.points / r.produced!.seconds)} points/s; consumption paused on a full sink (or behind a checkpoint) ${(100 * t.backpressureShare).toFixed(0)} % of the window, remote-write requests took ${n(t.meanWriteSeconds * 1000)} ms on average`,
+    `  whole backlog incl. warm-up: ${n(r.produced!.points / t.totalSeconds)} points/s (${t.totalSeconds.toFixed(1)} s); producer alone: ${n(r.produced!.points / r.produced!.seconds)} points/s; consumption paused on a full sink (or behind a checkpoint) ${(100 * t.backpressureShare).toFixed(0)} % of the window, remote-write requests took ${n(t.meanWriteSeconds * 1000)} ms on average; detector CPU ${t.cpuMicrosPerPoint.toFixed(1)} µs per point`,
     `latency produce → remote-write ack at ${n(l.rate)} points/s (${n(l.points)} points, ${n(l.samples)} samples, warmed series): ` +
       `p50 ${n(l.p50Ms)} ms, p99 ${n(l.p99Ms)} ms, max ${n(l.maxMs)} ms` +
-      `; aim p99 < ${AIMS.p99Ms} ms: ${verdict(l.p99Ms < AIMS.p99Ms)}`,
+      `; aim p99 < ${AIMS.p99Ms} ms: ${verdict(l.p99Ms < AIMS.p99Ms)}; detector CPU ${l.cpuMicrosPerPoint.toFixed(1)} µs per point`,
     `  ceiling: the same load produce → bare kafkajs eachBatch: p50 ${n(c.p50Ms ?? NaN)} ms, p99 ${n(c.p99Ms ?? NaN)} ms`,
     `RSS per active series: ${kb(perSeries)} (${mb(rss.beforeBytes)} → ${mb(rss.afterBytes)} after GC; per series: JS heap used ${kb(heapPerSeries)} (committed ${kb(heapTotalPerSeries)}) + typed arrays ${kb(buffersPerSeries)}, the rest is allocator overhead); aim <= ${kb(AIMS.bytesPerSeries)}: ${verdict(perSeries <= AIMS.bytesPerSeries)}`,
     `cleanup: ${r.cleanup}`,

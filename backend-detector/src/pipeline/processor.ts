@@ -152,14 +152,15 @@ export class Processor {
   }
 
   /**
-   * Checkpoints of the series of one partition that changed since their last checkpoint, as
-   * of `offset` (the partition's last processed offset), produced lazily so the caller can
-   * write them in bounded chunks. Each yielded series counts as clean.
+   * Checkpoints of the series of one partition that changed since their last checkpoint,
+   * produced lazily so the caller can take them a slice at a time between batches. Each
+   * state is as of `offset()` read when it is taken (the partition's last processed offset
+   * then), so a slice taken later carries a later offset. Each yielded series counts as clean.
    */
   *takeCheckpoints(
     topic: string,
     partition: number,
-    offset: string,
+    offset: () => string,
     encode: (detector: SeriesDetector) => Uint8Array
   ): Generator<SeriesCheckpoint> {
     const source = sourceOf(topic, partition);
@@ -170,7 +171,7 @@ export class Processor {
         sourceTopic: topic,
         sourcePartition: partition,
         seriesKey: key,
-        offset,
+        offset: offset(),
         metric: st.metric,
         labels: st.labels,
         lastTimestamp: st.lastTimestamp,
