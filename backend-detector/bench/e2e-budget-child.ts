@@ -151,7 +151,8 @@ async function main(): Promise<void> {
     type: 'throughput',
     backpressureShare: looks === 0 ? 0 : held / looks,
     windowPoints: service.pointsScored - scoredAtStart,
-    cpuMicrosPerPoint: (windowCpu.user + windowCpu.system) / Math.max(1, service.pointsScored - scoredAtStart),
+    cpuMicrosPerPoint:
+      (windowCpu.user + windowCpu.system) / Math.max(1, service.pointsScored - scoredAtStart),
     windowSeconds: (end - windowStart) / 1000,
     totalSeconds: (end - (service.firstMessageAt || startedAt)) / 1000,
   });
