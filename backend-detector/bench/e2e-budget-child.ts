@@ -12,15 +12,19 @@ import { loadConfig } from '../src/config/load';
 import { createSeriesDetector } from '../src/model/detector';
 import { streamingDetectorCodec } from '../src/pipeline/detector-codec';
 import { DetectorService } from '../src/pipeline/service';
-import type { FromDetector, RssReading, ToDetector } from './e2e-budget-protocol';
+import type { CheckpointTotals, FromDetector, RssReading, ToDetector } from './e2e-budget-protocol';
 
 const send = (m: FromDetector): void => void process.send?.(m);
 
-function settledRss(): RssReading {
+async function settledRss(): Promise<RssReading> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with --expose-gc (RSS is read after a full GC)');
-  // Twice: the first pass queues finalizers whose memory the second frees.
-  gc();
+  // A full GC finds dead buffers, but V8 frees their memory afterwards (array buffers are
+  // swept on a background thread, finalizers run later): collect, let that finish, twice.
+  for (let i = 0; i < 2; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 500));
+  }
   gc();
   const m = process.memoryUsage();
   return {
@@ -40,6 +44,26 @@ async function until(cond: () => boolean, timeoutMs: number, what: string): Prom
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/** Checkpoints so far: how many, their mean and longest duration (s), bytes written. */
+async function checkpointTotals(service: DetectorService, intervalMs: number): Promise<CheckpointTotals> {
+  const { values } = await service.metrics.checkpointDuration.get();
+  const pick = (suffix: string) => values.find((v) => v.metricName?.endsWith(suffix))?.value ?? 0;
+  const count = pick('_count');
+  // The smallest bucket holding every checkpoint bounds the longest one.
+  const longest = values
+    .filter((v) => v.metricName?.endsWith('_bucket') && v.value === count && v.labels.le !== '+Inf')
+    .map((v) => Number(v.labels.le))
+    .sort((a, b) => a - b)[0];
+  const bytes = (await service.metrics.checkpointBytesWritten.get()).values[0]?.value ?? 0;
+  return {
+    intervalMs,
+    count,
+    meanSeconds: count ? pick('_sum') / count : 0,
+    longestAtMostSeconds: longest ?? Infinity,
+    bytes,
+  };
 }
 
 /** Count and total seconds of the acknowledged remote-write requests so far. */
@@ -115,7 +139,7 @@ async function main(): Promise<void> {
 
   await service.start();
   await until(() => service.readiness().ready, 60_000, 'the detector to join its group');
-  send({ type: 'ready', ...settledRss() });
+  send({ type: 'ready', ...(await settledRss()) });
 
   const progress = setInterval(
     () => send({ type: 'progress', scored: service.pointsScored, pending: pending() }),
@@ -156,7 +180,7 @@ async function main(): Promise<void> {
     windowSeconds: (end - windowStart) / 1000,
     totalSeconds: (end - (service.firstMessageAt || startedAt)) / 1000,
   });
-  send({ type: 'rss', activeSeries: service.status().activeSeries, ...settledRss() });
+  send({ type: 'rss', activeSeries: service.status().activeSeries, ...(await settledRss()) });
 
   const live = await next('live');
   liveSince = live.sinceMs;
@@ -182,6 +206,7 @@ async function main(): Promise<void> {
     maxMs: sorted[sorted.length - 1] ?? NaN,
     samples: latCount,
     cpuMicrosPerPoint: (liveCpu.user + liveCpu.system) / Math.max(1, service.pointsScored - scoredBefore),
+    checkpoints: await checkpointTotals(service, config.checkpointIntervalMs),
   });
   await next('stop');
   await service.stop();

@@ -22,6 +22,16 @@ export interface RssReading {
   arrayBuffersBytes: number;
 }
 
+export interface CheckpointTotals {
+  /** ANOMALYLENS_CHECKPOINT_INTERVAL_MS the detector ran with (0: off). */
+  intervalMs: number;
+  count: number;
+  meanSeconds: number;
+  /** Upper bound of the longest (the histogram bucket that holds them all). */
+  longestAtMostSeconds: number;
+  bytes: number;
+}
+
 /** Child → parent. */
 export type FromDetector =
   /** Joined the group, nothing consumed yet (GC'd baseline). */
@@ -53,5 +63,7 @@ export type FromDetector =
       samples: number;
       /** The detector process's CPU time per live point (µs). */
       cpuMicrosPerPoint: number;
+      /** Model-state checkpoints over the whole run. */
+      checkpoints: CheckpointTotals;
     }
   | { type: 'failed'; error: string };

@@ -27,7 +27,7 @@ import { PacedProducer, type OutgoingMessage, type SendStats } from '../src/simu
 import { planFleet, rowMessages, type FleetSeries } from '../src/simulate/kafka-plan';
 import { METRIC_KINDS } from '../src/simulate/metrics';
 import { portOpen } from '../test/integration/services';
-import type { FromDetector, ToDetector } from './e2e-budget-protocol';
+import type { CheckpointTotals, FromDetector, ToDetector } from './e2e-budget-protocol';
 
 const KAFKA = process.env.ANOMALYLENS_BENCH_KAFKA ?? '127.0.0.1:9092';
 const PROMETHEUS = process.env.ANOMALYLENS_BENCH_PROMETHEUS ?? 'http://127.0.0.1:9090';
@@ -123,6 +123,7 @@ export interface BudgetResult {
     maxMs: number;
     samples: number;
     cpuMicrosPerPoint: number;
+    checkpoints: CheckpointTotals;
   };
   cleanup?: string;
 }
@@ -579,6 +580,8 @@ export function formatBudget(r: BudgetResult): string {
       `p50 ${n(l.p50Ms)} ms, p99 ${n(l.p99Ms)} ms, max ${n(l.maxMs)} ms` +
       `; aim p99 < ${AIMS.p99Ms} ms: ${verdict(l.p99Ms < AIMS.p99Ms)}; detector CPU ${l.cpuMicrosPerPoint.toFixed(1)} µs per point`,
     `  ceiling: the same load produce → bare kafkajs eachBatch: p50 ${n(c.p50Ms ?? NaN)} ms, p99 ${n(c.p99Ms ?? NaN)} ms`,
+    `model-state checkpoints over the run: ${l.checkpoints.count} partition checkpoints, ${mb(l.checkpoints.bytes)} written, ` +
+      `${l.checkpoints.meanSeconds.toFixed(2)} s on average, the longest ≤ ${l.checkpoints.longestAtMostSeconds} s (interval ${n(l.checkpoints.intervalMs)} ms per partition)`,
     `RSS per active series: ${kb(perSeries)} (${mb(rss.beforeBytes)} → ${mb(rss.afterBytes)} after GC; per series: JS heap used ${kb(heapPerSeries)} (committed ${kb(heapTotalPerSeries)}) + typed arrays ${kb(buffersPerSeries)}, the rest is allocator overhead); aim <= ${kb(AIMS.bytesPerSeries)}: ${verdict(perSeries <= AIMS.bytesPerSeries)}`,
     `cleanup: ${r.cleanup}`,
   ].join('\n');

@@ -116,9 +116,8 @@ export class DetectorService {
   private readonly anomalyRate = new RateWindow();
   private groupJoined = false;
   private stopping = false;
-  /** Resolves when stop() is called, to cut waits short. */
-  private readonly stopRequested: Promise<void>;
-  private requestStop!: () => void;
+  /** Aborted when stop() is called, to cut waits short (see untilStop). */
+  private readonly stopSignal = new AbortController();
   /** Input topics not found on the brokers at the last look (startup waits for them). */
   private missingTopics: string[] = [];
   /** One line per attempt at first, then one a minute while the topic stays missing. */
@@ -157,7 +156,6 @@ export class DetectorService {
     deps: ServiceDeps
   ) {
     this.logger = deps.logger;
-    this.stopRequested = new Promise((resolve) => (this.requestStop = resolve));
     this.onFatal = deps.onFatal ?? (() => undefined);
     this.metrics = deps.metrics ?? new DetectorMetrics();
     this.formats = new Map(config.inputTopics.map((t) => [t.topic, t.format]));
@@ -464,7 +462,7 @@ export class DetectorService {
           { missing: this.missingTopics, brokers, retryInMs: delay, ...(suppressed ? { suppressed } : {}) },
           `waiting for input topic(s) ${this.missingTopics.join(', ')} to be created on ${brokers}`
         );
-      await Promise.race([sleep(delay), this.stopRequested]);
+      await this.untilStop(sleep(delay));
     }
     return false;
   }
@@ -726,9 +724,7 @@ export class DetectorService {
         try {
           // At shutdown the sink has drained already; otherwise a stop must not wait on a sink outage.
           const acknowledged = this.tracker.whenAcknowledgedThrough(topic, partition, slice.offset);
-          const settled = final
-            ? await acknowledged
-            : await Promise.race([acknowledged, this.stopRequested.then(() => false)]);
+          const settled = final ? await acknowledged : await this.untilStop(acknowledged);
           if (!settled || generation !== this.generation) {
             failure = 'stopped';
             return;
@@ -1003,6 +999,31 @@ export class DetectorService {
     }
   }
 
+  /**
+   * `p`, or false as soon as stop() is called. Unlike a race against a promise that stays
+   * pending until the stop, nothing is left behind once `p` settles: each such race kept its
+   * callbacks (and every variable of the scopes they were made in, such as the model states
+   * of a checkpoint slice) alive for the life of the process.
+   */
+  private untilStop<T>(p: Promise<T>): Promise<T | false> {
+    const signal = this.stopSignal.signal;
+    if (signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve, reject) => {
+      const onStop = () => resolve(false);
+      signal.addEventListener('abort', onStop, { once: true });
+      p.then(
+        (v) => {
+          signal.removeEventListener('abort', onStop);
+          resolve(v);
+        },
+        (e: unknown) => {
+          signal.removeEventListener('abort', onStop);
+          reject(e instanceof Error ? e : new Error(String(e)));
+        }
+      );
+    });
+  }
+
   private async probeIfIdle(): Promise<void> {
     if (this.sink.pending === 0 && Date.now() - this.sink.lastSuccessAt > PROBE_INTERVAL_MS)
       await this.probeSink();
@@ -1012,7 +1033,7 @@ export class DetectorService {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    this.requestStop();
+    this.stopSignal.abort();
     const t0 = Date.now();
     this.logger.info('shutting down: stop fetching, flush, commit, leave group');
     for (const t of this.timers) clearInterval(t);
