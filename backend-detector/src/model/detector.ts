@@ -177,6 +177,14 @@ export class StreamingDetector implements SeriesDetector {
     return this.fitCount;
   }
 
+  /**
+   * Bytes of the forest at the end of writeState's output (0 without one). The forest changes
+   * only at a refit, so checkpoints store these bytes apart and rewrite them only after one.
+   */
+  get forestStateBytes(): number {
+    return this.forest ? this.forest.stateBytes : 0;
+  }
+
   update(timestampMs: number, value: number): SeriesDetectorOutput {
     if (!Number.isFinite(value)) throw new RangeError(`value must be a finite number (got ${value})`);
     if (!Number.isFinite(timestampMs)) throw new RangeError(`timestamp must be finite (got ${timestampMs})`);
@@ -373,6 +381,7 @@ export class StreamingDetector implements SeriesDetector {
       w.f64(t.open.points);
     }
     w.bool(this.forest !== null);
+    // Last, right before the codec's CRC: checkpoints cut these bytes off (forestStateBytes).
     if (this.forest) this.forest.writeState(w);
   }
 

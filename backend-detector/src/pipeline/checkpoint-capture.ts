@@ -3,6 +3,8 @@ import {
   CHECKPOINT_HEADERS,
   checkpointKey,
   encodeCheckpoint,
+  encodeForestRecord,
+  forestKey,
   type DetectorStateCodec,
   type SeriesCheckpoint,
 } from './model-records';
@@ -48,13 +50,15 @@ export class CheckpointCapture {
     return this.first;
   }
 
-  /** Tombstones for series the processor forgot (idle). */
+  /** Tombstones for series the processor forgot (idle): their state and forest records. */
   tombstones(seriesKeys: string[]): StateRecord[] {
-    return seriesKeys.map((seriesKey) => ({
-      key: checkpointKey(this.topic, this.partition, seriesKey),
-      value: null,
-      sourcePartition: this.partition,
-    }));
+    return seriesKeys.flatMap((seriesKey) =>
+      [checkpointKey, forestKey].map((key) => ({
+        key: key(this.topic, this.partition, seriesKey),
+        value: null,
+        sourcePartition: this.partition,
+      }))
+    );
   }
 
   /**
@@ -73,12 +77,7 @@ export class CheckpointCapture {
       [CHECKPOINT_HEADERS.sourceOffset]: this.sliceOffset,
     };
     // One cursor walks the processor's series across all slices.
-    this.cursor ??= processor.takeCheckpoints(
-      this.topic,
-      this.partition,
-      () => this.sliceOffset,
-      (d) => this.codec.encode(d)
-    );
+    this.cursor ??= processor.takeCheckpoints(this.topic, this.partition, () => this.sliceOffset, this.codec);
     const slice: CheckpointSlice = { offset, records: [], bytes: 0 };
     do {
       const step = this.cursor.next();
@@ -86,9 +85,21 @@ export class CheckpointCapture {
         this.finished = true;
         break;
       }
-      const value = encodeCheckpoint(step.value);
+      const cp = step.value;
+      // The forest first: a state record never lands before the forest it needs.
+      if (cp.forestChanged && cp.forestBytes) {
+        const forest = encodeForestRecord(cp);
+        slice.records.push({
+          key: forestKey(this.topic, this.partition, cp.seriesKey),
+          value: forest,
+          headers,
+          sourcePartition: this.partition,
+        });
+        slice.bytes += forest.length;
+      }
+      const value = encodeCheckpoint(cp);
       slice.records.push({
-        key: checkpointKey(this.topic, this.partition, step.value.seriesKey),
+        key: checkpointKey(this.topic, this.partition, cp.seriesKey),
         value,
         headers,
         sourcePartition: this.partition,

@@ -1,4 +1,5 @@
 import { resolveDetectorConfig, type DetectorConfig } from '../model/config';
+import { StreamingDetector } from '../model/detector';
 import {
   DETECTOR_STATE_BINARY_VERSION,
   decodeDetectorState,
@@ -12,6 +13,10 @@ export function streamingDetectorCodec(partial: Partial<DetectorConfig> = {}): D
   const config = resolveDetectorConfig(partial);
   return {
     encode: (detector) => encodeDetectorState(detector),
+    forestBytes: (detector) => {
+      if (!(detector instanceof StreamingDetector)) throw new TypeError('not a detector made by this module');
+      return detector.forestStateBytes;
+    },
     decode: (bytes) => decodeDetectorState(bytes, config),
     version: DETECTOR_STATE_BINARY_VERSION,
     fingerprint: detectorConfigFingerprint(config),

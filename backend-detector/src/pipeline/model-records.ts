@@ -5,12 +5,25 @@
  *
  * Value layout (big-endian framing, so a foreign or damaged record is recognised, never misread):
  *   "ALCP" | u8 framing version | u32 meta length | meta (UTF-8 JSON) | detector state bytes
+ *
+ * The forest, about half of a state, changes only when the series refits. From framing
+ * version 2 its bytes (the tail of the detector state, right before the state's CRC) are cut
+ * out into a record of their own, written only after a refit:
+ *   "ALFT" | u8 framing version | forest bytes          key: forestKey(...)
+ * and the state record's meta says how many bytes were cut (`f`). A restore puts them back
+ * before decoding; the state's CRC covers the reassembled bytes, so a forest that does not
+ * belong to the state (a crash between the two writes) is rejected, never misread.
  */
 import type { SeriesDetector } from '../model/types';
 
 const MAGIC = Buffer.from('ALCP', 'ascii');
+const FOREST_MAGIC = Buffer.from('ALFT', 'ascii');
 /** Version of this framing (the detector state inside carries its own version). */
-export const CHECKPOINT_FRAMING_VERSION = 1;
+export const CHECKPOINT_FRAMING_VERSION = 2;
+/** Framing versions this build reads (1: the forest always inside the state). */
+const READABLE_FRAMING_VERSIONS = new Set([1, 2]);
+/** Bytes after the forest in a detector state: its CRC-32. */
+const STATE_TRAILER_BYTES = 4;
 
 /** Record headers: readable without decoding the value (tools, compatibility checks). */
 export const CHECKPOINT_HEADERS = {
@@ -39,8 +52,15 @@ export interface SeriesCheckpoint {
   anomalous: boolean;
   /** Previous raw reading of a collectd counter turned into rates (absent for gauges). */
   counter?: CounterCheckpoint;
-  /** The detector's binary state (model/state-codec). */
+  /**
+   * The detector's binary state (model/state-codec). Decoded from a record whose forest is
+   * stored apart, these are the state's bytes without the forest: see joinForest.
+   */
   model: Uint8Array;
+  /** Bytes of the forest at the end of the state (before its CRC), stored apart; 0 = inside. */
+  forestBytes?: number;
+  /** When taken: the forest changed since it was last written (not stored in the record). */
+  forestChanged?: boolean;
 }
 
 export class CheckpointFormatError extends Error {
@@ -55,16 +75,25 @@ export function checkpointKey(topic: string, partition: number, seriesKey: strin
   return `${topic}\u0000${partition}\u0000${seriesKey}`;
 }
 
-/** Inverse of checkpointKey; undefined for keys that are not ours. */
+const FOREST_SUFFIX = ':forest';
+
+/** Key of a series' forest record: the partition field carries a suffix no state key has. */
+export function forestKey(topic: string, partition: number, seriesKey: string): string {
+  return `${topic}\u0000${partition}${FOREST_SUFFIX}\u0000${seriesKey}`;
+}
+
+/** Inverse of checkpointKey and forestKey; undefined for keys that are not ours. */
 export function parseCheckpointKey(
   key: string
-): { topic: string; partition: number; seriesKey: string } | undefined {
+): { topic: string; partition: number; seriesKey: string; kind: 'state' | 'forest' } | undefined {
   const a = key.indexOf('\u0000');
   const b = a < 0 ? -1 : key.indexOf('\u0000', a + 1);
   if (b < 0) return undefined;
-  const partition = Number(key.slice(a + 1, b));
-  if (!Number.isInteger(partition) || partition < 0) return undefined;
-  return { topic: key.slice(0, a), partition, seriesKey: key.slice(b + 1) };
+  let field = key.slice(a + 1, b);
+  const kind = field.endsWith(FOREST_SUFFIX) ? 'forest' : 'state';
+  if (kind === 'forest') field = field.slice(0, -FOREST_SUFFIX.length);
+  if (!/^\d+$/.test(field)) return undefined;
+  return { topic: key.slice(0, a), partition: Number(field), seriesKey: key.slice(b + 1), kind };
 }
 
 interface Meta {
@@ -77,9 +106,16 @@ interface Meta {
   ts: number;
   a: boolean;
   c?: CounterCheckpoint;
+  /** Forest bytes stored apart (framing 2). */
+  f?: number;
 }
 
+/**
+ * The state record of a checkpoint; with `forestBytes` > 0 the forest is left out (it goes
+ * in encodeForestRecord's record).
+ */
 export function encodeCheckpoint(c: SeriesCheckpoint): Buffer {
+  const forest = c.forestBytes ?? 0;
   const meta: Meta = {
     t: c.sourceTopic,
     p: c.sourcePartition,
@@ -91,13 +127,58 @@ export function encodeCheckpoint(c: SeriesCheckpoint): Buffer {
     ts: Number.isFinite(c.lastTimestamp) ? c.lastTimestamp : -1,
     a: c.anomalous,
     ...(c.counter ? { c: c.counter } : {}),
+    ...(forest > 0 ? { f: forest } : {}),
   };
   const json = Buffer.from(JSON.stringify(meta), 'utf8');
   const head = Buffer.alloc(MAGIC.length + 5);
   MAGIC.copy(head, 0);
   head.writeUInt8(CHECKPOINT_FRAMING_VERSION, MAGIC.length);
   head.writeUInt32BE(json.length, MAGIC.length + 1);
-  return Buffer.concat([head, json, c.model]);
+  if (forest === 0) return Buffer.concat([head, json, c.model]);
+  const { start, end } = forestRange(c.model, forest);
+  return Buffer.concat([head, json, c.model.subarray(0, start), c.model.subarray(end)]);
+}
+
+/** The forest record of a checkpoint whose `forestBytes` > 0. */
+export function encodeForestRecord(c: SeriesCheckpoint): Buffer {
+  const { start, end } = forestRange(c.model, c.forestBytes ?? 0);
+  const head = Buffer.alloc(FOREST_MAGIC.length + 1);
+  FOREST_MAGIC.copy(head, 0);
+  head.writeUInt8(CHECKPOINT_FRAMING_VERSION, FOREST_MAGIC.length);
+  return Buffer.concat([head, c.model.subarray(start, end)]);
+}
+
+function forestRange(model: Uint8Array, forestBytes: number): { start: number; end: number } {
+  const end = model.length - STATE_TRAILER_BYTES;
+  const start = end - forestBytes;
+  if (forestBytes <= 0 || start < 0) throw new RangeError(`no forest of ${forestBytes} bytes in this state`);
+  return { start, end };
+}
+
+/**
+ * The whole detector state of a decoded checkpoint: its own bytes, with the forest record's
+ * bytes put back when the forest was stored apart. Throws CheckpointFormatError when that
+ * record is missing or not a forest of the right size.
+ */
+export function joinForest(c: SeriesCheckpoint, forestRecord: Buffer | undefined): Uint8Array {
+  const forest = c.forestBytes ?? 0;
+  if (forest === 0) return c.model;
+  if (!forestRecord) throw new CheckpointFormatError('the forest record of this state is missing');
+  const head = FOREST_MAGIC.length + 1;
+  if (forestRecord.length < head || !forestRecord.subarray(0, FOREST_MAGIC.length).equals(FOREST_MAGIC))
+    throw new CheckpointFormatError('not an Anomaly Lens forest record');
+  const version = forestRecord.readUInt8(FOREST_MAGIC.length);
+  if (!READABLE_FRAMING_VERSIONS.has(version))
+    throw new CheckpointFormatError(
+      `forest framing version ${version}, this detector reads ${CHECKPOINT_FRAMING_VERSION}`
+    );
+  if (forestRecord.length - head !== forest)
+    throw new CheckpointFormatError(
+      `the forest record has ${forestRecord.length - head} bytes, the state expects ${forest}`
+    );
+  const split = c.model.length - STATE_TRAILER_BYTES;
+  if (split < 0) throw new CheckpointFormatError('checkpoint state truncated');
+  return Buffer.concat([c.model.subarray(0, split), forestRecord.subarray(head), c.model.subarray(split)]);
 }
 
 export function decodeCheckpoint(value: Buffer): SeriesCheckpoint {
@@ -105,7 +186,7 @@ export function decodeCheckpoint(value: Buffer): SeriesCheckpoint {
   if (value.length < headLength || !value.subarray(0, MAGIC.length).equals(MAGIC))
     throw new CheckpointFormatError('not an Anomaly Lens checkpoint record');
   const version = value.readUInt8(MAGIC.length);
-  if (version !== CHECKPOINT_FRAMING_VERSION)
+  if (!READABLE_FRAMING_VERSIONS.has(version))
     throw new CheckpointFormatError(
       `checkpoint framing version ${version}, this detector reads ${CHECKPOINT_FRAMING_VERSION}`
     );
@@ -127,7 +208,8 @@ export function decodeCheckpoint(value: Buffer): SeriesCheckpoint {
     typeof meta.l !== 'object' ||
     meta.l === null ||
     typeof meta.ts !== 'number' ||
-    typeof meta.a !== 'boolean'
+    typeof meta.a !== 'boolean' ||
+    (meta.f !== undefined && !(Number.isInteger(meta.f) && meta.f > 0))
   )
     throw new CheckpointFormatError('checkpoint metadata is incomplete');
   return {
@@ -141,12 +223,15 @@ export function decodeCheckpoint(value: Buffer): SeriesCheckpoint {
     anomalous: meta.a,
     counter: meta.c,
     model: value.subarray(headLength + metaLength),
+    ...(meta.f ? { forestBytes: meta.f } : {}),
   };
 }
 
 /** How the pipeline turns a series' detector into bytes and back (model/state-codec). */
 export interface DetectorStateCodec {
   encode(detector: SeriesDetector): Uint8Array;
+  /** Bytes of the forest at the end of encode's output, right before its 4-byte CRC (0: none). */
+  forestBytes(detector: SeriesDetector): number;
   /** Throws when the bytes are of another version/config or damaged; never returns a half-read detector. */
   decode(bytes: Uint8Array): SeriesDetector;
   /** State format version and detector-config fingerprint, written as record headers. */

@@ -4,7 +4,7 @@ import type { IngestLimits } from '../ingest/limits';
 import { RateConverter, type RateSkip } from '../ingest/rates';
 import { InvalidMessageError, type InputFormat, type InvalidReason, type MetricPoint } from '../ingest/types';
 import type { DetectorOutput, SeriesDetector } from '../model/types';
-import type { SeriesCheckpoint } from './model-records';
+import type { DetectorStateCodec, SeriesCheckpoint } from './model-records';
 import { outputLabelSets, outputValues } from '../sink/output-series';
 import type { Label } from '../sink/proto';
 import type { AckTarget } from '../sink/sink';
@@ -75,6 +75,8 @@ interface SeriesState {
   fits: number;
   /** Changed since its last checkpoint. */
   dirty: boolean;
+  /** Its current forest is in the models topic (a refit or a failed write clears this). */
+  forestSaved: boolean;
   /**
    * Restored from a checkpoint taken at this source offset: re-delivered points up to it are
    * already in the model (and were acknowledged before the checkpoint was written), so they
@@ -161,12 +163,14 @@ export class Processor {
     topic: string,
     partition: number,
     offset: () => string,
-    encode: (detector: SeriesDetector) => Uint8Array
+    codec: Pick<DetectorStateCodec, 'encode' | 'forestBytes'>
   ): Generator<SeriesCheckpoint> {
     const source = sourceOf(topic, partition);
     for (const [key, st] of this.series) {
       if (st.source !== source || !st.dirty) continue;
       st.dirty = false;
+      const forestChanged = !st.forestSaved;
+      st.forestSaved = true;
       yield {
         sourceTopic: topic,
         sourcePartition: partition,
@@ -177,7 +181,9 @@ export class Processor {
         lastTimestamp: st.lastTimestamp,
         anomalous: st.anomalous,
         counter: this.rates.peek(key),
-        model: encode(st.detector),
+        model: codec.encode(st.detector),
+        forestBytes: codec.forestBytes(st.detector),
+        forestChanged,
       };
     }
   }
@@ -185,7 +191,11 @@ export class Processor {
   /** Count every series of the partition as changed (their last checkpoint write failed). */
   markDirty(topic: string, partition: number): void {
     const source = sourceOf(topic, partition);
-    for (const st of this.series.values()) if (st.source === source) st.dirty = true;
+    for (const st of this.series.values())
+      if (st.source === source) {
+        st.dirty = true;
+        st.forestSaved = false;
+      }
   }
 
   /** Continue a series from its checkpoint (before any of its points are processed). */
@@ -202,6 +212,8 @@ export class Processor {
       anomalous: cp.anomalous,
       fits: detector.fits,
       dirty: false,
+      // A forest restored from inside its state (framing 1) has no record of its own yet.
+      forestSaved: (cp.forestBytes ?? 0) > 0,
       skipThrough: BigInt(cp.offset),
     });
     if (cp.counter) this.rates.put(cp.seriesKey, cp.counter, this.now());
@@ -280,6 +292,7 @@ export class Processor {
         anomalous: false,
         fits: 0,
         dirty: true,
+        forestSaved: false,
       };
       this.series.set(key, st);
       this.hooks.seriesCreated?.(key);
@@ -299,6 +312,8 @@ export class Processor {
     } catch (e) {
       // One broken series must not stop the stream for all others.
       st.detector = this.opts.createDetector(key);
+      st.fits = 0;
+      st.forestSaved = false;
       this.hooks.detectorFailed?.(key, e);
       this.hooks.pointDropped?.('detector_error', p);
       return;
@@ -315,6 +330,7 @@ export class Processor {
     if (fits > st.fits) {
       this.hooks.modelFitted?.(fits - st.fits);
       st.fits = fits;
+      st.forestSaved = false;
     }
     this.hooks.pointScored?.(p, out.isAnomaly);
     if (out.isAnomaly && !st.anomalous) this.hooks.anomalyOpened?.(p);

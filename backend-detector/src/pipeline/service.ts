@@ -23,7 +23,13 @@ import { backoffDelay, sleep } from '../sink/retry';
 import { RemoteWriteSink } from '../sink/sink';
 import { kafkaClientConfig, verifyKafkaTls } from './kafka';
 import { CheckpointCapture, type CheckpointSlice } from './checkpoint-capture';
-import { decodeCheckpoint, type DetectorStateCodec } from './model-records';
+import {
+  decodeCheckpoint,
+  forestKey,
+  joinForest,
+  parseCheckpointKey,
+  type DetectorStateCodec,
+} from './model-records';
 import { ModelStore, type StateRecord } from './model-store';
 import { chunkBySize, DLQ_REQUEST_BYTES, isTooLarge, recordBytes, shrink } from './dead-letters';
 import { SeriesGuard } from './series-guard';
@@ -578,14 +584,18 @@ export class DetectorService {
     let incompatible = 0;
     const reasons = new Set<string>();
     for (const [key, value] of records) {
+      const parsed = parseCheckpointKey(key);
+      if (parsed?.kind !== 'state') continue;
       try {
         const cp = decodeCheckpoint(value);
-        const detector = codec.decode(cp.model);
+        const forest = records.get(forestKey(parsed.topic, parsed.partition, parsed.seriesKey));
+        const detector = codec.decode(joinForest(cp, forest));
         this.processor.restoreSeries(cp, detector);
         restored++;
       } catch (e) {
         // A state this detector cannot read (another version, another detector config,
-        // damage) is never half-used: the series starts over with a fresh model.
+        // damage, a forest that is not its own) is never half-used: the series starts over
+        // with a fresh model.
         incompatible++;
         reasons.add((e as Error).message);
         this.logger.debug({ err: e, key: key.replace(/[\u0000\u0001]/g, ' ') }, 'model state not restorable');

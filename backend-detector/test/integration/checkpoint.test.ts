@@ -2,6 +2,8 @@ import { createSeriesDetector } from '../../src/model/detector';
 import {
   CHECKPOINT_HEADERS,
   checkpointKey,
+  forestKey,
+  parseCheckpointKey,
   decodeCheckpoint,
   encodeCheckpoint,
 } from '../../src/pipeline/model-records';
@@ -112,15 +114,25 @@ describe('model state checkpoints in the compacted models topic (real Kafka + Pr
     );
     await first.stop();
 
-    // Graceful stop wrote a final checkpoint: one compacted record per series, versioned.
+    // Graceful stop wrote a final checkpoint: per series one compacted state record,
+    // versioned, and its forest in a record of its own.
     const records = await modelsTopicRecords(models);
-    expect(records.size).toBe(HOSTS);
+    expect(records.size).toBe(2 * HOSTS);
+    let states = 0;
     for (const [key, r] of records) {
-      const cp = decodeCheckpoint(r.value!);
-      expect(key).toBe(checkpointKey(topic, cp.sourcePartition, cp.seriesKey));
+      const parsed = parseCheckpointKey(key)!;
       expect(r.headers[CHECKPOINT_HEADERS.stateVersion]).toMatch(/^\d+$/);
       expect(r.headers[CHECKPOINT_HEADERS.config]).toBeTruthy();
+      if (parsed.kind === 'forest') continue;
+      states++;
+      const cp = decodeCheckpoint(r.value!);
+      expect(key).toBe(checkpointKey(topic, cp.sourcePartition, cp.seriesKey));
+      const forest = records.get(forestKey(topic, cp.sourcePartition, cp.seriesKey));
+      expect(forest?.value?.length).toBeGreaterThan(1000);
+      // Half the state or so lives in the forest record.
+      expect(forest!.value!.length).toBeGreaterThan(r.value!.length / 2);
     }
+    expect(states).toBe(HOSTS);
 
     await produce(topic, pointsOf(run, half, POINTS, t0));
     const second = (await startDetector(env)).service;

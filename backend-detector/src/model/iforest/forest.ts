@@ -451,6 +451,11 @@ export class IsolationForest {
   }
 
   /** Binary form for the detector state codec: shape, then the node arrays as raw bytes. */
+  /** Length of writeState's output. */
+  get stateBytes(): number {
+    return 2 + 4 + 4 + 4 + this.nodes.arrays().reduce((sum, a) => sum + a.byteLength, 0);
+  }
+
   writeState(w: StateWriter): void {
     w.u16(this.dim);
     w.u32(this.trees);

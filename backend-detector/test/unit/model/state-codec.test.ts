@@ -9,9 +9,9 @@ import {
   SeriesDetector,
   SeriesDetectorOutput,
 } from '../../../src/model';
-import { crc32 } from '../../../src/model/binary';
+import { crc32, StateReader } from '../../../src/model/binary';
 import { DetectorConfig } from '../../../src/model/config';
-import { Prng } from '../../../src/model/iforest';
+import { IsolationForest, Prng } from '../../../src/model/iforest';
 
 const MINUTE = 60_000;
 const START = Date.UTC(2026, 0, 5);
@@ -172,6 +172,21 @@ describe('binary detector state codec', () => {
     const b = createSeriesDetector();
     expect(firstDifference(feed(a, points), feed(b, points))).toBe(-1);
     expect(encodeDetectorState(a).equals(encodeDetectorState(b))).toBe(true);
+  });
+
+  it('the forest is the last forestStateBytes before the CRC (checkpoints store it apart)', () => {
+    const d = createSeriesDetector();
+    expect(d.forestStateBytes).toBe(0);
+    feed(d, hostileSeries(700, 3));
+    const bytes = encodeDetectorState(d);
+    const f = d.forestStateBytes;
+    expect(f).toBeGreaterThan(1000);
+    const end = bytes.length - 4;
+    expect(bytes[end - f - 1]).toBe(1); // the "has a forest" flag right before it
+    const r = new StateReader(bytes, end - f, end);
+    const cfg = resolveDetectorConfig();
+    expect(IsolationForest.readState(r, cfg.features.length, cfg.trees).trees).toBe(cfg.trees);
+    r.expectEnd();
   });
 
   it('is a compact binary: raw arrays, no JSON or base64, smaller than the JSON snapshot', () => {

@@ -6,9 +6,13 @@ import {
   checkpointKey,
   decodeCheckpoint,
   encodeCheckpoint,
+  encodeForestRecord,
+  forestKey,
+  joinForest,
   parseCheckpointKey,
   type SeriesCheckpoint,
 } from '../../../src/pipeline/model-records';
+import type { StateRecord } from '../../../src/pipeline/model-store';
 import { OffsetTracker } from '../../../src/pipeline/offsets';
 import { Processor, type RawMessage, type SampleSink } from '../../../src/pipeline/processor';
 import type { Label } from '../../../src/sink/proto';
@@ -93,8 +97,43 @@ describe('checkpoint records', () => {
 
   it('keys name the source partition and the series, and parse back', () => {
     const key = checkpointKey('metrics', 3, cp.seriesKey);
-    expect(parseCheckpointKey(key)).toEqual({ topic: 'metrics', partition: 3, seriesKey: cp.seriesKey });
+    expect(parseCheckpointKey(key)).toEqual({
+      topic: 'metrics',
+      partition: 3,
+      seriesKey: cp.seriesKey,
+      kind: 'state',
+    });
+    const forest = forestKey('metrics', 3, cp.seriesKey);
+    expect(forest).not.toBe(key);
+    expect(parseCheckpointKey(forest)).toEqual({
+      topic: 'metrics',
+      partition: 3,
+      seriesKey: cp.seriesKey,
+      kind: 'forest',
+    });
     expect(parseCheckpointKey('no separators')).toBeUndefined();
+    expect(parseCheckpointKey('m\u00003:other\u0000k')).toBeUndefined();
+  });
+
+  it('stores the forest apart and puts it back; a wrong or missing forest is refused', () => {
+    // A state whose last 4 bytes are its CRC and the 6 before them its forest.
+    const model = Buffer.from([1, 2, 3, 4, 10, 11, 12, 13, 14, 15, 0xc0, 0xc1, 0xc2, 0xc3]);
+    const split = { ...cp, model, forestBytes: 6 };
+    const state = encodeCheckpoint(split);
+    const forest = encodeForestRecord(split);
+    const decoded = decodeCheckpoint(state);
+    expect(decoded.forestBytes).toBe(6);
+    expect([...decoded.model]).toEqual([1, 2, 3, 4, 0xc0, 0xc1, 0xc2, 0xc3]);
+    expect([...joinForest(decoded, forest)]).toEqual([...model]);
+    expect(() => joinForest(decoded, undefined)).toThrow(/forest record of this state is missing/);
+    expect(() => joinForest(decoded, forest.subarray(0, forest.length - 1))).toThrow(
+      /5 bytes, the state expects 6/
+    );
+    expect(() => joinForest(decoded, state)).toThrow(/not an Anomaly Lens forest record/);
+    // Framing 1 (forest inside the state) is still read as it is.
+    const v1 = Buffer.from(encodeCheckpoint(cp));
+    v1[4] = 1;
+    expect(joinForest(decodeCheckpoint(v1), undefined)).toEqual(cp.model);
   });
 });
 
@@ -113,7 +152,7 @@ describe('Processor checkpoints', () => {
     // Run until the crash, checkpointing both partitions at the cut.
     const sink = new RecordingSink();
     const first = processor(sink);
-    const saved: Buffer[] = [];
+    const saved: Array<{ state: Buffer; forest?: Buffer }> = [];
     for (let i = 0; i < crash; i++) {
       const m = all[i];
       first.process(m, 'native', tracker.open(m.topic, m.partition, m.offset));
@@ -123,8 +162,11 @@ describe('Processor checkpoints', () => {
             .slice(0, cut)
             .filter((x) => x.partition === p)
             .at(-1)!.offset;
-          for (const c of first.takeCheckpoints('metrics', p, () => lastOffset, codec.encode))
-            saved.push(encodeCheckpoint(c));
+          for (const c of first.takeCheckpoints('metrics', p, () => lastOffset, codec))
+            saved.push({
+              state: encodeCheckpoint(c),
+              forest: c.forestBytes ? encodeForestRecord(c) : undefined,
+            });
         }
       }
     }
@@ -134,8 +176,11 @@ describe('Processor checkpoints', () => {
     const restartedSink = new RecordingSink();
     const second = processor(restartedSink);
     for (const b of saved) {
-      const c = decodeCheckpoint(b);
-      second.restoreSeries(c, codec.decode(c.model));
+      const c = decodeCheckpoint(b.state);
+      // The state record alone lacks its forest (stored apart after a refit).
+      expect(c.forestBytes).toBeGreaterThan(0);
+      expect(() => codec.decode(c.model)).toThrow(/CRC|truncated|length/);
+      second.restoreSeries(c, codec.decode(joinForest(c, b.forest)));
     }
     for (const m of all.slice(cut)) second.process(m, 'native', tracker.open(m.topic, m.partition, m.offset));
     expect(restartedSink.samples.length).toBeGreaterThan(0);
@@ -153,7 +198,7 @@ describe('Processor checkpoints', () => {
     const first = processor(sink);
     const tracker = new OffsetTracker();
     for (const m of all.slice(0, 100)) first.process(m, 'native', tracker.open(m.topic, 0, m.offset));
-    const states = [...first.takeCheckpoints('metrics', 0, () => all[99].offset, codec.encode)];
+    const states = [...first.takeCheckpoints('metrics', 0, () => all[99].offset, codec)];
     const second = processor(new RecordingSink());
     const restartedSink = new RecordingSink();
     const restarted = processor(restartedSink);
@@ -200,16 +245,40 @@ describe('Processor checkpoints', () => {
     expect(capture.done).toBe(true);
     const records = slices.flatMap((sl) => sl.records);
     expect(slices.map((sl) => sl.offset)).toEqual([599n, 606n, 612n]);
-    expect(records.map((r) => r.headers?.['x-anomalylens-source-offset'])).toEqual(['599', '606', '612']);
-    expect(slices.every((sl) => sl.bytes === sl.records[0].value!.length)).toBe(true);
+    // Each slice: the series' forest (never written before), then its state.
+    expect(records.map((r) => parseCheckpointKey(r.key)!.kind)).toEqual([
+      'forest',
+      'state',
+      'forest',
+      'state',
+      'forest',
+      'state',
+    ]);
+    expect(records.map((r) => r.headers?.['x-anomalylens-source-offset'])).toEqual([
+      '599',
+      '599',
+      '606',
+      '606',
+      '612',
+      '612',
+    ]);
+    expect(slices.every((sl) => sl.bytes === sl.records[0].value!.length + sl.records[1].value!.length)).toBe(
+      true
+    );
     expect(capture.firstOffset).toBe(599n);
 
     // Resume after the first slice's offset, as the committed offset says.
     const restartedSink = new RecordingSink();
     const second = processor(restartedSink);
+    const byKey = new Map(records.map((r) => [r.key, r.value!]));
     for (const r of records) {
+      const parsed = parseCheckpointKey(r.key)!;
+      if (parsed.kind !== 'state') continue;
       const c = decodeCheckpoint(r.value!);
-      second.restoreSeries(c, codec.decode(c.model));
+      second.restoreSeries(
+        c,
+        codec.decode(joinForest(c, byKey.get(forestKey('metrics', 0, parsed.seriesKey))))
+      );
     }
     for (const m of all.slice(600)) second.process(m, 'native', tracker.open('metrics', 0, m.offset));
     // Each series re-scores exactly the points its state did not hold: the reference's last
@@ -231,6 +300,41 @@ describe('Processor checkpoints', () => {
     expect((firstTs('d') - T) / 60_000).toBe(204);
   });
 
+  it('writes a forest again only after a refit or a failed write', () => {
+    const p = processor(new RecordingSink());
+    const tracker = new OffsetTracker();
+    let last: StateRecord[] = [];
+    const kinds = () => {
+      const capture = new CheckpointCapture(codec, 'metrics', 0);
+      last = [];
+      while (!capture.done) last.push(...capture.take(p, 1n, Infinity).records);
+      return last.map((r) => parseCheckpointKey(r.key)!.kind);
+    };
+    let i = 0;
+    const feed = (n: number) => {
+      for (const end = i + n; i < end; i++)
+        p.process(message(i, 'a', i), 'native', tracker.open('metrics', 0, String(i)));
+    };
+    feed(40); // warming up: no forest yet
+    expect(kinds()).toEqual(['state']);
+    feed(30); // first fit at 64
+    expect(kinds()).toEqual(['forest', 'state']);
+    feed(10); // no refit (next at 128)
+    expect(kinds()).toEqual(['state']);
+    p.markDirty('metrics', 0); // the last write failed: write the forest again
+    expect(kinds()).toEqual(['forest', 'state']);
+    const oldForest = last[0].value!;
+    feed(50); // refit at 128
+    expect(kinds()).toEqual(['forest', 'state']);
+    const [newForest, newState] = last.map((r) => r.value!);
+    const state = decodeCheckpoint(newState);
+    expect(codec.decode(joinForest(state, newForest)).fits).toBe(0);
+    // The state with the forest of before the refit is refused, never misread.
+    expect(() => codec.decode(joinForest(state, oldForest))).toThrow(/bytes, the state expects|CRC/);
+    feed(5);
+    expect(kinds()).toEqual(['state']);
+  });
+
   it('forgets idle series of one partition only, and marks a partition dirty again', () => {
     let now = 1_000_000;
     const p = new Processor(
@@ -245,10 +349,10 @@ describe('Processor checkpoints', () => {
     now += 10_000;
     expect(p.evictIdleOf('metrics', 0, 5_000)).toEqual(['cpu\u0000host\u0001a']);
     expect(p.activeSeries).toBe(1);
-    expect([...p.takeCheckpoints('metrics', 1, () => '0', codec.encode)]).toHaveLength(1);
-    expect([...p.takeCheckpoints('metrics', 1, () => '0', codec.encode)]).toHaveLength(0);
+    expect([...p.takeCheckpoints('metrics', 1, () => '0', codec)]).toHaveLength(1);
+    expect([...p.takeCheckpoints('metrics', 1, () => '0', codec)]).toHaveLength(0);
     p.markDirty('metrics', 1);
-    expect([...p.takeCheckpoints('metrics', 1, () => '0', codec.encode)]).toHaveLength(1);
+    expect([...p.takeCheckpoints('metrics', 1, () => '0', codec)]).toHaveLength(1);
   });
 });
 
