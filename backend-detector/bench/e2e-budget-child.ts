@@ -66,6 +66,10 @@ async function checkpointTotals(service: DetectorService, intervalMs: number): P
   };
 }
 
+async function countOf(counter: { get(): Promise<{ values: Array<{ value: number }> }> }): Promise<number> {
+  return (await counter.get()).values.reduce((sum, v) => sum + v.value, 0);
+}
+
 /** Count and total seconds of the acknowledged remote-write requests so far. */
 async function writeTotals(service: DetectorService): Promise<{ count: number; sum: number }> {
   const { values } = await service.metrics.sinkWriteDuration.get();
@@ -186,6 +190,8 @@ async function main(): Promise<void> {
   liveSince = live.sinceMs;
   const scoredBefore = service.pointsScored;
   const cpuBefore = process.cpuUsage();
+  const checkpointsBefore = await checkpointTotals(service, config.checkpointIntervalMs);
+  const statesBefore = await countOf(service.metrics.checkpointStatesWritten);
   const profile = await startPhaseProfile();
   const done = await next('liveDone');
   // Every point yields at least three samples (observed, score, anomalous).
@@ -196,6 +202,7 @@ async function main(): Promise<void> {
     'the last live acknowledgement'
   );
   const liveCpu = process.cpuUsage(cpuBefore);
+  const checkpointsAfter = await checkpointTotals(service, config.checkpointIntervalMs);
   await profile?.stop();
   clearInterval(progress);
   const sorted = lat.subarray(0, latCount).sort();
@@ -206,7 +213,12 @@ async function main(): Promise<void> {
     maxMs: sorted[sorted.length - 1] ?? NaN,
     samples: latCount,
     cpuMicrosPerPoint: (liveCpu.user + liveCpu.system) / Math.max(1, service.pointsScored - scoredBefore),
-    checkpoints: await checkpointTotals(service, config.checkpointIntervalMs),
+    checkpoints: checkpointsAfter,
+    liveCheckpoints: {
+      count: checkpointsAfter.count - checkpointsBefore.count,
+      bytes: checkpointsAfter.bytes - checkpointsBefore.bytes,
+      states: (await countOf(service.metrics.checkpointStatesWritten)) - statesBefore,
+    },
   });
   await next('stop');
   await service.stop();

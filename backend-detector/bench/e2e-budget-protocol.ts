@@ -65,5 +65,7 @@ export type FromDetector =
       cpuMicrosPerPoint: number;
       /** Model-state checkpoints over the whole run. */
       checkpoints: CheckpointTotals;
+      /** Of those, the ones that finished during the live phase (no refits there). */
+      liveCheckpoints: { count: number; bytes: number; states: number };
     }
   | { type: 'failed'; error: string };

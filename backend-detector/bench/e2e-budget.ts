@@ -124,6 +124,7 @@ export interface BudgetResult {
     samples: number;
     cpuMicrosPerPoint: number;
     checkpoints: CheckpointTotals;
+    liveCheckpoints: { count: number; bytes: number; states: number };
   };
   cleanup?: string;
 }
@@ -581,7 +582,8 @@ export function formatBudget(r: BudgetResult): string {
       `; aim p99 < ${AIMS.p99Ms} ms: ${verdict(l.p99Ms < AIMS.p99Ms)}; detector CPU ${l.cpuMicrosPerPoint.toFixed(1)} µs per point`,
     `  ceiling: the same load produce → bare kafkajs eachBatch: p50 ${n(c.p50Ms ?? NaN)} ms, p99 ${n(c.p99Ms ?? NaN)} ms`,
     `model-state checkpoints over the run: ${l.checkpoints.count} partition checkpoints, ${mb(l.checkpoints.bytes)} written, ` +
-      `${l.checkpoints.meanSeconds.toFixed(2)} s on average, the longest ≤ ${l.checkpoints.longestAtMostSeconds} s (interval ${n(l.checkpoints.intervalMs)} ms per partition)`,
+      `${l.checkpoints.meanSeconds.toFixed(2)} s on average, the longest ≤ ${l.checkpoints.longestAtMostSeconds} s (interval ${n(l.checkpoints.intervalMs)} ms per partition); ` +
+      `in the live phase (no refits) ${l.liveCheckpoints.count} finished, ${n(l.liveCheckpoints.states)} records, ${(l.liveCheckpoints.bytes / Math.max(1, l.liveCheckpoints.states) / 1024).toFixed(1)} KB per record`,
     `RSS per active series: ${kb(perSeries)} (${mb(rss.beforeBytes)} → ${mb(rss.afterBytes)} after GC; per series: JS heap used ${kb(heapPerSeries)} (committed ${kb(heapTotalPerSeries)}) + typed arrays ${kb(buffersPerSeries)}, the rest is allocator overhead); aim <= ${kb(AIMS.bytesPerSeries)}: ${verdict(perSeries <= AIMS.bytesPerSeries)}`,
     `cleanup: ${r.cleanup}`,
   ].join('\n');
