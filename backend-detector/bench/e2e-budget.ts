@@ -27,7 +27,7 @@ import { PacedProducer, type OutgoingMessage, type SendStats } from '../src/simu
 import { planFleet, rowMessages, type FleetSeries } from '../src/simulate/kafka-plan';
 import { METRIC_KINDS } from '../src/simulate/metrics';
 import { portOpen } from '../test/integration/services';
-import type { CheckpointTotals, FromDetector, ToDetector } from './e2e-budget-protocol';
+import type { FromDetector, ToDetector } from './e2e-budget-protocol';
 
 const KAFKA = process.env.ANOMALYLENS_BENCH_KAFKA ?? '127.0.0.1:9092';
 const PROMETHEUS = process.env.ANOMALYLENS_BENCH_PROMETHEUS ?? 'http://127.0.0.1:9090';
@@ -115,17 +115,8 @@ export interface BudgetResult {
     buffersAfterBytes: number;
     activeSeries: number;
   };
-  latency?: {
-    rate: number;
-    points: number;
-    p50Ms: number;
-    p99Ms: number;
-    maxMs: number;
-    samples: number;
-    cpuMicrosPerPoint: number;
-    checkpoints: CheckpointTotals;
-    liveCheckpoints: { count: number; bytes: number; states: number };
-  };
+  /** The child's latency report, with the live load's actual rate and size. */
+  latency?: Omit<Extract<FromDetector, { type: 'latency' }>, 'type'> & { rate: number; points: number };
   cleanup?: string;
 }
 

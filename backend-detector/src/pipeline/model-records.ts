@@ -165,13 +165,7 @@ export function joinForest(c: SeriesCheckpoint, forestRecord: Buffer | undefined
   if (forest === 0) return c.model;
   if (!forestRecord) throw new CheckpointFormatError('the forest record of this state is missing');
   const head = FOREST_MAGIC.length + 1;
-  if (forestRecord.length < head || !forestRecord.subarray(0, FOREST_MAGIC.length).equals(FOREST_MAGIC))
-    throw new CheckpointFormatError('not an Anomaly Lens forest record');
-  const version = forestRecord.readUInt8(FOREST_MAGIC.length);
-  if (!READABLE_FRAMING_VERSIONS.has(version))
-    throw new CheckpointFormatError(
-      `forest framing version ${version}, this detector reads ${CHECKPOINT_FRAMING_VERSION}`
-    );
+  checkFraming(forestRecord, FOREST_MAGIC, head, 'forest');
   if (forestRecord.length - head !== forest)
     throw new CheckpointFormatError(
       `the forest record has ${forestRecord.length - head} bytes, the state expects ${forest}`
@@ -181,15 +175,20 @@ export function joinForest(c: SeriesCheckpoint, forestRecord: Buffer | undefined
   return Buffer.concat([c.model.subarray(0, split), forestRecord.subarray(head), c.model.subarray(split)]);
 }
 
-export function decodeCheckpoint(value: Buffer): SeriesCheckpoint {
-  const headLength = MAGIC.length + 5;
-  if (value.length < headLength || !value.subarray(0, MAGIC.length).equals(MAGIC))
-    throw new CheckpointFormatError('not an Anomaly Lens checkpoint record');
-  const version = value.readUInt8(MAGIC.length);
+/** Our magic bytes and a framing version this build reads, or CheckpointFormatError. */
+function checkFraming(value: Buffer, magic: Buffer, headLength: number, what: string): void {
+  if (value.length < headLength || !value.subarray(0, magic.length).equals(magic))
+    throw new CheckpointFormatError(`not an Anomaly Lens ${what} record`);
+  const version = value.readUInt8(magic.length);
   if (!READABLE_FRAMING_VERSIONS.has(version))
     throw new CheckpointFormatError(
-      `checkpoint framing version ${version}, this detector reads ${CHECKPOINT_FRAMING_VERSION}`
+      `${what} framing version ${version}, this detector reads ${CHECKPOINT_FRAMING_VERSION}`
     );
+}
+
+export function decodeCheckpoint(value: Buffer): SeriesCheckpoint {
+  const headLength = MAGIC.length + 5;
+  checkFraming(value, MAGIC, headLength, 'checkpoint');
   const metaLength = value.readUInt32BE(MAGIC.length + 1);
   if (headLength + metaLength > value.length) throw new CheckpointFormatError('checkpoint record truncated');
   let meta: Meta;
