@@ -19,7 +19,7 @@ import { ingestLimitsFrom } from '../ingest/limits';
 import type { InputFormat } from '../ingest/types';
 import type { SeriesDetector } from '../model/types';
 import { RemoteWriteClient } from '../sink/client';
-import { backoffDelay, sleep } from '../sink/retry';
+import { backoffDelay, sleep, untilAborted } from '../sink/retry';
 import { RemoteWriteSink } from '../sink/sink';
 import { kafkaClientConfig, verifyKafkaTls } from './kafka';
 import { CheckpointCapture, type CheckpointSlice } from './checkpoint-capture';
@@ -1009,29 +1009,9 @@ export class DetectorService {
     }
   }
 
-  /**
-   * `p`, or false as soon as stop() is called. Unlike a race against a promise that stays
-   * pending until the stop, nothing is left behind once `p` settles: each such race kept its
-   * callbacks (and every variable of the scopes they were made in, such as the model states
-   * of a checkpoint slice) alive for the life of the process.
-   */
+  /** `p`, or false as soon as stop() is called (see untilAborted). */
   private untilStop<T>(p: Promise<T>): Promise<T | false> {
-    const signal = this.stopSignal.signal;
-    if (signal.aborted) return Promise.resolve(false);
-    return new Promise((resolve, reject) => {
-      const onStop = () => resolve(false);
-      signal.addEventListener('abort', onStop, { once: true });
-      p.then(
-        (v) => {
-          signal.removeEventListener('abort', onStop);
-          resolve(v);
-        },
-        (e: unknown) => {
-          signal.removeEventListener('abort', onStop);
-          reject(e instanceof Error ? e : new Error(String(e)));
-        }
-      );
-    });
+    return untilAborted(p, this.stopSignal.signal);
   }
 
   private async probeIfIdle(): Promise<void> {

@@ -62,3 +62,26 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * `p`, or false as soon as `signal` aborts. Unlike a race against a promise that stays
+ * pending until the abort, nothing is left behind once `p` settles: such a race keeps its
+ * callbacks, and every variable of the scopes they were made in, alive until the abort.
+ */
+export function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | false> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(false);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    );
+  });
+}

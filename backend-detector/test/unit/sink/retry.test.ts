@@ -4,7 +4,13 @@ import {
   retryAfterMs,
   sleep,
   RetryAbortedError,
+  untilAborted,
 } from '../../../src/sink/retry';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 
 describe('retry policy', () => {
   it('grows exponentially with jitter between half and the full ceiling, capped', () => {
@@ -40,5 +46,49 @@ describe('retry policy', () => {
     const p = sleep(60000, ac.signal);
     ac.abort();
     await expect(p).rejects.toBeInstanceOf(RetryAbortedError);
+  });
+
+  it('untilAborted gives the value, or false once aborted', async () => {
+    const ac = new AbortController();
+    await expect(untilAborted(Promise.resolve(7), ac.signal)).resolves.toBe(7);
+    await expect(untilAborted(Promise.reject(new Error('boom')), ac.signal)).rejects.toThrow('boom');
+    const waiting = untilAborted(new Promise<number>(() => undefined), ac.signal);
+    ac.abort();
+    await expect(waiting).resolves.toBe(false);
+    await expect(untilAborted(Promise.resolve(7), ac.signal)).resolves.toBe(false);
+  });
+
+  it('untilAborted keeps nothing alive once its promise settles; a race against a pending promise does', async () => {
+    const ac = new AbortController();
+    const pendingUntilAbort = new Promise<void>((resolve) =>
+      ac.signal.addEventListener('abort', () => resolve())
+    );
+    // As in a checkpoint: the waiting code's scope holds a large value (a slice of states).
+    function raceWait(held: Uint8Array): Promise<unknown> {
+      const hold = () => held.length;
+      void hold;
+      return Promise.race([Promise.resolve(true), pendingUntilAbort.then(() => false)]);
+    }
+    function untilAbortedWait(held: Uint8Array): Promise<unknown> {
+      const hold = () => held.length;
+      void hold;
+      return untilAborted(Promise.resolve(true), ac.signal);
+    }
+    async function stillAlive(wait: (held: Uint8Array) => Promise<unknown>): Promise<boolean> {
+      let ref!: WeakRef<Uint8Array>;
+      await (async () => {
+        const held = new Uint8Array(1 << 20);
+        ref = new WeakRef(held);
+        await wait(held);
+      })();
+      for (let i = 0; i < 3; i++) {
+        gc();
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      return ref.deref() !== undefined;
+    }
+    expect(await stillAlive(raceWait)).toBe(true);
+    expect(await stillAlive(untilAbortedWait)).toBe(false);
+    ac.abort();
   });
 });
