@@ -333,6 +333,28 @@ describe('Processor checkpoints', () => {
     expect(() => codec.decode(joinForest(state, oldForest))).toThrow(/bytes, the state expects|CRC/);
     feed(5);
     expect(kinds()).toEqual(['state']);
+
+    // Restored series: from a record with its forest apart, the forest is in the topic
+    // already; from a framing-1 record (forest inside) it is not, so it is written next time.
+    p.markDirty('metrics', 0);
+    const records = new Map<string, Buffer>();
+    kinds();
+    for (const r of last) records.set(parseCheckpointKey(r.key)!.kind, r.value!);
+    const split = decodeCheckpoint(records.get('state')!);
+    const whole = codec.decode(joinForest(split, records.get('forest')));
+    const restoredKinds = (cp: SeriesCheckpoint) => {
+      const q = processor(new RecordingSink());
+      q.restoreSeries(cp, codec.decode(codec.encode(whole)));
+      q.process(message(i, 'a', i), 'native', tracker.open('metrics', 0, String(i)));
+      const capture = new CheckpointCapture(codec, 'metrics', 0);
+      const out: string[] = [];
+      while (!capture.done)
+        for (const r of capture.take(q, BigInt(i) + 1n, Infinity).records)
+          out.push(parseCheckpointKey(r.key)!.kind);
+      return out;
+    };
+    expect(restoredKinds(split)).toEqual(['state']);
+    expect(restoredKinds({ ...split, forestBytes: undefined })).toEqual(['forest', 'state']);
   });
 
   it('forgets idle series of one partition only, and marks a partition dirty again', () => {
