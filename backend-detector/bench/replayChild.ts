@@ -22,7 +22,9 @@ function passthrough(): SeriesDetector {
         warmingUp: false,
       };
     },
-    snapshot: () => null,
+    gap(timestamp: number): DetectorOutput {
+      return { ...this.update(timestamp, 0), value: NaN, score: NaN, score01: NaN };
+    },
     fits: 0,
   };
 }

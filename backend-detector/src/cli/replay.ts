@@ -163,13 +163,16 @@ export async function replayFile(
       }
       const ts = parseTimestamp(tsCell);
       if (Number.isNaN(ts)) throw new InputError(inFile, lineNo, `unparseable timestamp '${tsCell}'`);
-      const value = parseValue(valCell);
-      if (Number.isNaN(value)) throw new InputError(inFile, lineNo, `non-numeric value '${valCell}'`);
-      const r = detector.update(ts, value);
+      // A row without a value is a gap: it keeps its place with an empty score and is not learned.
+      const gap = valCell.trim().length === 0;
+      const value = gap ? NaN : parseValue(valCell);
+      if (!gap && Number.isNaN(value)) throw new InputError(inFile, lineNo, `non-numeric value '${valCell}'`);
+      const r = gap ? detector.gap(ts) : detector.update(ts, value);
       stats.rows++;
       if (r.isAnomaly) stats.anomalies++;
+      const score = gap ? '' : fmtScore(r.score01);
       out.write(
-        `${tsCell},${valCell},${fmtScore(r.score01)},${r.isAnomaly ? 1 : 0},${fmt(r.expected)},${fmt(r.lower)},${fmt(r.upper)}\n`
+        `${tsCell},${valCell},${score},${r.isAnomaly ? 1 : 0},${fmt(r.expected)},${fmt(r.lower)},${fmt(r.upper)}\n`
       );
       if (onRow !== undefined && (stats.rows & 1023) === 0) onRow(stats.rows);
     }

@@ -168,7 +168,10 @@ export function loadResults(
       out[c] = undefined;
       continue;
     }
-    parsed[c] = Float64Array.from(csv.rows, (r, k) => parseScore(r[ci], file, csv.lines[k] as number));
+    // An empty score is a gap row (no value, not scored): no detection there.
+    parsed[c] = Float64Array.from(csv.rows, (r, k) =>
+      (r[ci] ?? '').trim() === '' ? 0 : parseScore(r[ci], file, csv.lines[k] as number)
+    );
   }
   const ti = csv.header.indexOf('timestamp');
   let index: Int32Array | undefined; // data row → result row (−1 missing); undefined = positional

@@ -1,6 +1,10 @@
 import { DEFAULT_EVENT_CONFIG, EventTrackerConfig, validateEventConfig } from '../events/tracker';
 
-/** Tunables of the streaming per-series detector. Defaults are what `replay` and `run` use. */
+/**
+ * Tunables of the streaming per-series detector. Defaults are what `replay` and `run` use;
+ * each one was chosen by leave-one-category-out cross-validation over the development
+ * corpora (docs/detector.md, "How the defaults were chosen").
+ */
 export interface DetectorConfig {
   /** Trees per forest. */
   trees: number;
@@ -10,45 +14,42 @@ export interface DetectorConfig {
   historySize: number;
   /** Points between periodic refits once warmed up (early refits come faster). */
   refitEvery: number;
-  /** Points before the first fit; the detector reports warmingUp until then. */
+  /** Points before the first score; the detector reports warmingUp until then. */
   warmup: number;
-  /** Features fed to the forest (see model/features.ts). */
-  features: string[];
-  /** Recent values the features look at (level baseline and spread). */
+  /** Span in points of the expected level (exponentially weighted mean). */
   window: number;
-  /** Raw scores whose distribution defines "improbable" (the normalizer's memory). */
+  /** Span in points of the scale the deviations are measured in. */
+  scaleWindow: number;
+  /**
+   * |standardised deviation| at which the magnitude alone makes a point anomalous (score 1).
+   * Above it the score keeps growing in proportion: twice as far out scores twice as high.
+   */
+  magnitude: number;
+  /** Raw forest scores whose distribution defines "improbable" (the normalizer's memory). */
   scoreHistory: number;
-  /** Tail probability at which the normalized score reaches 1. */
+  /** Tail probability of the forest's score at which it reaches 1. */
   tailProbability: number;
-  /** Raw scores collected before the normalizer judges anything. */
+  /** Raw forest scores collected before the forest's score counts. */
   scoreWarmup: number;
   /**
-   * Points during which a score that does not exceed the recent peak is damped: the
-   * detector already reported that surprise, repeating it adds noise, not information.
+   * Time constant (minutes) of the fading peak below which a score is damped: the detector
+   * already reported that surprise, repeating it adds noise, not information.
    */
-  refractory: number;
+  refractoryMinutes: number;
   /** Factor applied to such repeated scores (0..1; 1 disables damping). */
   damping: number;
   /**
-   * Points after an announced anomaly (score ≥ 1) during which every score is damped: one
+   * Minutes after an announced anomaly (score ≥ 1) during which every score is damped: one
    * incident is reported once, and the excursion's aftermath (a ramp that keeps climbing,
-   * the forest relearning the new level) does not page again and again.
+   * the model relearning the new level) does not page again and again. In time, not in
+   * points, so a series sampled hourly and one sampled every minute page at the same rate.
    */
-  holdoff: number;
+  holdoffMinutes: number;
   /**
    * During the holdoff a score this many times the announced one is a new, stronger
    * incident and is reported (and restarts the holdoff).
    */
   holdoffMargin: number;
-  /**
-   * A value repeated exactly for a run this improbable under the series' own repeat rate
-   * is reported as stuck (see model/stuck.ts); 0 disables the rule.
-   */
-  stuckTail: number;
-  /** Shortest run of exact repeats reported as stuck. */
-  stuckMinRun: number;
-  /** Score reported where a run becomes stuck. */
-  stuckScore: number;
   /** Keep events open on the undamped score (true) or on the damped one (false). */
   holdUndamped: boolean;
   /** Seed of the detector's PRNG. */
@@ -60,29 +61,19 @@ export interface DetectorConfig {
 export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   trees: 64,
   sampleSize: 128,
-  // 512 scored better than 1024 on NAB (10 seeds, 72.7 vs 70.3) at half the memory.
   historySize: 512,
   refitEvery: 512,
-  warmup: 64,
-  // Chosen on the NAB development subset (see docs/detector.md): level plus its deviation
-  // from the usual time-of-day and time-of-week profile.
-  features: ['value', 'daily', 'weekly'],
-  window: 32,
-  // With the holdoff, 4096 scored best on NAB (5 seeds: 69.3 vs 68.4 for 6144). 2048 would
-  // save 4 kB per series and score the same as deployed (10 seeds: 71.1 vs 71.2) but
-  // nearly doubles false alarms on quiet series (0.62 → 0.87 events per 1000 points).
+  warmup: 24,
+  window: 16,
+  scaleWindow: 64,
+  magnitude: 3,
   scoreHistory: 4096,
-  tailProbability: 0.007,
-  // 192 would cut false alarms on fresh series (quiet generated fleet: 0.45 → 0.14 events
-  // per 1000 points) but misses anomalies in a series' first hours (e2e recall 0.86 → 0.69).
+  tailProbability: 0.001,
   scoreWarmup: 64,
-  refractory: 96,
+  refractoryMinutes: 720,
   damping: 0.1,
-  holdoff: 100,
+  holdoffMinutes: 480,
   holdoffMargin: 1.25,
-  stuckTail: 1e-6,
-  stuckMinRun: 8,
-  stuckScore: 1.5,
   holdUndamped: false,
   seed: 1,
   // Repeated surprises are damped, so an event closes at the first point that brings no
@@ -99,16 +90,17 @@ const INTEGER_FIELDS = [
   'window',
   'scoreHistory',
   'scoreWarmup',
-  'refractory',
-  'stuckMinRun',
+  'scaleWindow',
 ] as const;
 
 /** Merge a partial config over the defaults and fail fast on the first bad field. */
 export function resolveDetectorConfig(partial: Partial<DetectorConfig> = {}): DetectorConfig {
+  for (const key of Object.keys(partial)) {
+    if (!(key in DEFAULT_DETECTOR_CONFIG)) throw new Error(`detector config: unknown setting '${key}'`);
+  }
   const cfg: DetectorConfig = {
     ...DEFAULT_DETECTOR_CONFIG,
     ...partial,
-    features: [...(partial.features ?? DEFAULT_DETECTOR_CONFIG.features)],
     events: { ...DEFAULT_DETECTOR_CONFIG.events, ...(partial.events ?? {}) },
   };
   for (const name of INTEGER_FIELDS) {
@@ -117,15 +109,22 @@ export function resolveDetectorConfig(partial: Partial<DetectorConfig> = {}): De
       throw new Error(`detector config: '${name}' must be a positive integer (got ${String(v)})`);
     }
   }
-  if (!Number.isInteger(cfg.holdoff) || cfg.holdoff < 0) {
-    throw new Error(`detector config: 'holdoff' must be a non-negative integer (got ${String(cfg.holdoff)})`);
+  if (!(typeof cfg.refractoryMinutes === 'number' && cfg.refractoryMinutes > 0)) {
+    throw new Error(
+      `detector config: 'refractoryMinutes' must be a positive number (got ${String(cfg.refractoryMinutes)})`
+    );
   }
-  if (!(cfg.stuckTail >= 0 && cfg.stuckTail < 1))
-    throw new Error("detector config: 'stuckTail' must be in [0, 1)");
-  if (!(cfg.stuckScore > 0)) throw new Error("detector config: 'stuckScore' must be positive");
+  if (!(typeof cfg.holdoffMinutes === 'number' && cfg.holdoffMinutes >= 0)) {
+    throw new Error(
+      `detector config: 'holdoffMinutes' must be a non-negative number (got ${String(cfg.holdoffMinutes)})`
+    );
+  }
+  if (!(typeof cfg.magnitude === 'number' && cfg.magnitude > 0)) {
+    throw new Error(`detector config: 'magnitude' must be a positive number (got ${String(cfg.magnitude)})`);
+  }
   if (!(cfg.holdoffMargin >= 1)) throw new Error("detector config: 'holdoffMargin' must be at least 1");
   if (cfg.window < 4) throw new Error("detector config: 'window' must be at least 4");
-  if (cfg.warmup < cfg.window / 2) throw new Error("detector config: 'warmup' must be at least window/2");
+  if (cfg.warmup < 2) throw new Error("detector config: 'warmup' must be at least 2");
   if (!(cfg.tailProbability > 0 && cfg.tailProbability < 0.5)) {
     throw new Error("detector config: 'tailProbability' must be in (0, 0.5)");
   }

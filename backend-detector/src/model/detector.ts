@@ -1,46 +1,11 @@
 import { Slab, slabBytes } from './slab';
-import { StuckRuleState, StuckValueRule } from './stuck';
-import { AnomalyEvent, EventChange, EventTracker, EventTrackerState, Severity } from '../events/tracker';
+import { AnomalyEvent, EventChange, EventTracker, Severity } from '../events/tracker';
 import { StateFormatError, StateReader, StateWriter } from './binary';
 import { DetectorConfig, resolveDetectorConfig } from './config';
-import { FeatureExtractor, FeatureState } from './features';
-import { IsolationForest, Prng, SerializedForest } from './iforest';
-import { NormalizerState, ScoreNormalizer } from './normalizer';
+import { FEATURE_DIM, FeatureExtractor } from './features';
+import { IsolationForest, Prng } from './iforest';
+import { ScoreNormalizer } from './normalizer';
 import { DetectorOutput, SeriesDetector } from './types';
-
-export const DETECTOR_STATE_FORMAT = 'anomaly-lens/series-detector';
-export const DETECTOR_STATE_VERSION = 5;
-
-/** JSON-safe snapshot of one series' detector. */
-export interface DetectorState {
-  format: typeof DETECTOR_STATE_FORMAT;
-  version: number;
-  config: DetectorConfig;
-  count: number;
-  lastTimestamp: number;
-  features: FeatureState;
-  /** Per feature, subtracted before the vector is stored or scored (see `center`). */
-  center: (number | null)[];
-  history: string;
-  historyHead: number;
-  historyCount: number;
-  forest: SerializedForest | null;
-  nextFit: number;
-  rng: number;
-  level: number;
-  spread: number;
-  normalizer: NormalizerState;
-  recentScores: number[];
-  recentHead: number;
-  peak: number;
-  peakAge: number;
-  /** Absent in snapshots taken before the holdoff existed. */
-  sinceAnnounce?: number;
-  announced?: number;
-  /** Absent in snapshots taken before the stuck-value rule existed. */
-  stuck?: StuckRuleState;
-  tracker: EventTrackerState;
-}
 
 /** Output of one update, plus the event transition it caused (if any). */
 export interface SeriesDetectorOutput extends DetectorOutput {
@@ -49,10 +14,10 @@ export interface SeriesDetectorOutput extends DetectorOutput {
   rawScore: number;
 }
 
-/** Width of the expected range in robust standard deviations. */
+/** Width of the expected range in standard deviations of the residual. */
 const RANGE_SIGMAS = 3;
-/** Mean absolute deviation × this ≈ standard deviation for Gaussian noise. */
-const MAD_TO_SD = 1.2533;
+/** Feature vectors needed before the first forest fit. */
+const FIRST_FIT = 64;
 
 const SEVERITIES: readonly Severity[] = ['minor', 'major', 'critical'];
 
@@ -67,7 +32,6 @@ function sharedConfig(partial: Partial<DetectorConfig>): DetectorConfig {
   let cfg = resolvedConfigs.get(partial);
   if (!cfg) {
     const resolved = resolveDetectorConfig(partial);
-    Object.freeze(resolved.features);
     Object.freeze(resolved.events);
     cfg = Object.freeze(resolved);
     resolvedConfigs.set(partial, cfg);
@@ -77,102 +41,73 @@ function sharedConfig(partial: Partial<DetectorConfig>): DetectorConfig {
 }
 
 /**
- * Streaming per-series detector: features over a sliding window → Isolation Forest refit
- * periodically on a bounded recent history → raw-score normalization → event hysteresis.
- * Causal (a point's verdict uses only earlier points and itself) and deterministic.
+ * Streaming per-series detector. Each point becomes scale-free features (its standardised
+ * deviation from the expected level and its standardised change, model/features.ts); an
+ * Isolation Forest refitted periodically on the recent feature vectors scores how unusual
+ * that combination is for this series, calibrated into a tail probability
+ * (model/normalizer.ts); the magnitude of the deviation scores on its own beside it, so a
+ * point far outside anything seen keeps scoring higher the further out it is (the forest's
+ * own score saturates there). The larger of the two, after refractory damping and the
+ * holdoff, drives the event hysteresis. Causal (a point's verdict uses only earlier points
+ * and itself) and deterministic.
  *
- * Memory per series with the defaults (64 trees, ψ 128, 3 features, history 512, score
+ * Memory per series with the defaults (64 trees, ψ 128, 2 features, history 512, score
  * history 4096), independent of how long the series runs:
  *   forest            ~45 internal nodes per tree × 6 B ≈ 17 kB typical, ≤ 49 kB
- *   feature history   512 × 3 × float32 = 6.1 kB
+ *   feature history   512 × 2 × float32 = 4.1 kB
  *   score history     4096 × 12-bit levels = 6.1 kB (sorted in a shared buffer)
- *   window, profiles (float32), refractory ring, quantiles   ≈ 2.8 kB; JS objects ≈ 3.6 kB
- * Measured by scripts/memory.js (10,000 series round robin): 35 kB retained, 42 kB RSS per
- * series (45 / 53 kB before 6-byte nodes and 12-bit scores, 159 / 168 kB before the first
- * memory diet). All fixed-size arrays of a series share one ArrayBuffer (slab.ts); the
- * forest has its own, replaced at each refit. Refits, calibration and feature
- * medians use scratch buffers shared by all series of the process. The binary state
- * (state-codec.ts) is about 28–37 kB; a JSON snapshot about 1.4× that.
+ *   refractory ring, quantiles, scalars ≈ 1.1 kB; JS objects ≈ 3.5 kB
+ * All fixed-size arrays of a series share one ArrayBuffer (slab.ts); the forest has its
+ * own, replaced at each refit. Refits and calibration use scratch buffers shared by all
+ * series of the process.
  */
 export class StreamingDetector implements SeriesDetector {
   readonly config: DetectorConfig;
   private readonly features: FeatureExtractor;
-  /**
-   * Feature vectors as float32 after subtracting `center` (the series' first vector), so
-   * their precision follows how far the series moves, not how large its values are.
-   */
+  /** Feature vectors (float32), a ring of historySize. */
   private readonly history: Float32Array;
-  private readonly center: Float64Array;
   private historyHead = 0;
   private historyCount = 0;
   private readonly vector: Float64Array;
-  private readonly dim: number;
+  private readonly dim = FEATURE_DIM;
   private forest: IsolationForest | null = null;
-  private nextFit: number;
+  private nextFit = FIRST_FIT;
   private readonly rng: Prng;
   private readonly normalizer: ScoreNormalizer;
   private readonly tracker: EventTracker;
   private count = 0;
   private fitCount = 0;
   private lastTimestamp = -Infinity;
-  private level = NaN;
-  private spread = 0;
-  private readonly alpha: number;
-  /** Undamped normalized scores of the last `refractory` points. */
-  private readonly recentScores: Float64Array;
-  private recentHead = 0;
+  /** The last undamped score that exceeded the fading peak, and when. */
   private peak = 0;
-  private peakAge = 0;
-  /** Points since the last announced anomaly (≥ holdoff: not holding off). */
-  private sinceAnnounce: number;
+  private peakAt = -Infinity;
+  /** Time of the last announced anomaly (−Infinity: none). */
+  private announcedAt = -Infinity;
   /** Score of the last announcement. */
   private announced = 0;
-  private readonly stuck: StuckValueRule;
 
-  constructor(config: Partial<DetectorConfig> = NO_OVERRIDES, state?: DetectorState) {
+  constructor(config: Partial<DetectorConfig> = NO_OVERRIDES) {
     this.config = sharedConfig(config);
     const cfg = this.config;
-    // One allocation for every fixed-size array of the series, the feature extractor's and
-    // the normalizer's included: fewer objects, less per-series overhead.
-    const dim = FeatureExtractor.dimension(cfg.window, cfg.features);
     const slab = Slab.of(
-      slabBytes(8 * dim) * 2 +
-        slabBytes(8 * cfg.refractory) +
-        slabBytes(4 * cfg.historySize * dim) +
-        FeatureExtractor.storageBytes(cfg.window, cfg.features) +
+      slabBytes(8 * this.dim) +
+        slabBytes(4 * cfg.historySize * this.dim) +
         ScoreNormalizer.storageBytes(cfg.scoreHistory)
     );
-    this.features = new FeatureExtractor(cfg.window, cfg.features, slab);
-    this.dim = dim;
-    this.vector = slab.float64(dim);
-    this.center = slab.float64(dim).fill(NaN);
-    this.recentScores = slab.float64(cfg.refractory);
-    this.history = slab.float32(cfg.historySize * dim);
+    this.features = new FeatureExtractor(cfg.window, cfg.scaleWindow);
+    this.vector = slab.float64(this.dim);
+    this.history = slab.float32(cfg.historySize * this.dim);
     this.rng = new Prng(cfg.seed);
-    this.nextFit = cfg.warmup;
     this.normalizer = new ScoreNormalizer(cfg.scoreHistory, cfg.tailProbability, cfg.scoreWarmup, slab);
-    this.tracker = new EventTracker(cfg.events, state?.tracker);
-    this.alpha = 2 / (cfg.window + 1);
-    this.sinceAnnounce = cfg.holdoff;
-    this.stuck = new StuckValueRule({
-      tail: cfg.stuckTail,
-      minRun: cfg.stuckMinRun,
-      warmup: cfg.warmup,
-      score: cfg.stuckScore,
-    });
-    if (state) this.restore(state);
+    this.tracker = new EventTracker(cfg.events);
   }
 
-  /** Points seen so far. */
+  /** Points seen so far (gaps not counted). */
   get points(): number {
     return this.count;
   }
 
-  /**
-   * Score the next point. Points are taken in arrival order: a timestamp earlier than the
-   * previous one (real exports have them, e.g. NAB's machine_temperature file) is scored
-   * like any other point rather than rejected.
-   */
+  /** Isolation Forest (re)fits since this detector was created or restored. */
   get fits(): number {
     return this.fitCount;
   }
@@ -185,37 +120,41 @@ export class StreamingDetector implements SeriesDetector {
     return this.forest ? this.forest.stateBytes : 0;
   }
 
+  /**
+   * Score the next point. Points are taken in arrival order: a timestamp earlier than the
+   * previous one (real exports have them, e.g. NAB's machine_temperature file) is scored
+   * like any other point rather than rejected.
+   */
   update(timestampMs: number, value: number): SeriesDetectorOutput {
     if (!Number.isFinite(value)) throw new RangeError(`value must be a finite number (got ${value})`);
     if (!Number.isFinite(timestampMs)) throw new RangeError(`timestamp must be finite (got ${timestampMs})`);
     this.lastTimestamp = timestampMs;
     this.count++;
 
-    // Expected value and range come from the level *before* this point, so a spike is
-    // drawn outside its own range.
-    const expected = this.level;
-    const halfWidth = RANGE_SIGMAS * MAD_TO_SD * this.spread;
+    // Expected value and range come from before this point, so a spike is drawn outside
+    // its own range.
+    const expected = this.features.expected;
+    const halfWidth = RANGE_SIGMAS * this.features.scale;
 
     const x = this.vector;
     this.features.push(timestampMs, value, x);
-    if (Number.isNaN(this.center[0])) this.center.set(x);
-    for (let f = 0; f < this.dim; f++) x[f] -= this.center[f];
 
-    let score = 0;
-    let warmingUp = true;
+    const warmingUp = this.count <= this.config.warmup;
     let raw = NaN;
-    let undamped = 0;
-    const stuckScore = this.stuck.update(value);
+    let forestScore = 0;
     if (this.forest !== null) {
       raw = this.forest.scoreRangeAware(x, 0);
-      undamped = Math.max(this.normalizer.update(raw), stuckScore);
-      score = this.holdoffScore(this.damp(undamped));
-      warmingUp = this.normalizer.warmingUp;
+      forestScore = this.normalizer.update(raw);
+    }
+    let score = 0;
+    let undamped = 0;
+    if (!warmingUp) {
+      undamped = Math.max(forestScore, FeatureExtractor.magnitude(x) / this.config.magnitude);
+      score = this.holdoffScore(timestampMs, this.damp(timestampMs, undamped));
     }
 
     this.remember(x);
     if (this.count >= this.nextFit) this.refit();
-    this.track(value);
 
     const event = warmingUp
       ? null
@@ -235,49 +174,55 @@ export class StreamingDetector implements SeriesDetector {
     };
   }
 
-  /** Damp scores for `holdoff` points after one that reached 1, unless `holdoffMargin` times stronger. */
-  private holdoffScore(score: number): number {
-    const holding = this.sinceAnnounce < this.config.holdoff;
-    if (holding) this.sinceAnnounce++;
+  /**
+   * A point without a value: it keeps its place in the output (no score, not anomalous) and
+   * changes nothing the detector has learned; an open event stays open.
+   */
+  gap(timestampMs: number): SeriesDetectorOutput {
+    const expected = this.features.expected;
+    const halfWidth = RANGE_SIGMAS * this.features.scale;
+    return {
+      timestamp: timestampMs,
+      value: NaN,
+      score: NaN,
+      score01: NaN,
+      isAnomaly: false,
+      expected,
+      lower: expected - halfWidth,
+      upper: expected + halfWidth,
+      warmingUp: this.count <= this.config.warmup,
+      event: null,
+      rawScore: NaN,
+    };
+  }
+
+  /** Damp scores for `holdoffMinutes` after one that reached 1, unless `holdoffMargin` times stronger. */
+  private holdoffScore(timestampMs: number, score: number): number {
+    const holding = timestampMs - this.announcedAt < this.config.holdoffMinutes * 60_000;
     if (holding && !(score > this.announced * this.config.holdoffMargin)) {
       return score * this.config.damping;
     }
     if (score >= 1) {
-      this.sinceAnnounce = 0;
+      this.announcedAt = timestampMs;
       this.announced = score;
     }
     return score;
   }
 
-  /** Damp a score that does not exceed the peak of the last `refractory` scores. */
-  private damp(score: number): number {
-    const recent = this.recentScores;
-    const n = recent.length;
-    // The ring's maximum and its age are kept, so the ring is rescanned only when that
-    // maximum falls out of the window (amortized O(1) per point).
-    if (this.peakAge >= n) {
-      let peak = 0;
-      let age = 0;
-      for (let k = 1; k <= n; k++) {
-        const v = recent[(this.recentHead - k + n) % n];
-        if (v > peak) {
-          peak = v;
-          age = k - 1;
-        }
-      }
-      this.peak = peak;
-      this.peakAge = age;
-    }
-    const peak = this.peak;
-    recent[this.recentHead] = score;
-    this.recentHead = (this.recentHead + 1) % n;
-    if (score >= peak) {
+  /**
+   * Damp a score that does not exceed the recent peak. The peak fades with time constant
+   * `refractoryMinutes`, so a surprise is reported once and a later, unrelated one is not
+   * held against it (a fading peak instead of a window of past scores: two numbers of state).
+   */
+  private damp(timestampMs: number, score: number): number {
+    const fading =
+      this.peak * Math.exp(-(timestampMs - this.peakAt) / (this.config.refractoryMinutes * 60_000));
+    if (score > fading) {
       this.peak = score;
-      this.peakAge = 0;
-    } else {
-      this.peakAge++;
+      this.peakAt = timestampMs;
+      return score;
     }
-    return score > peak ? score : score * this.config.damping;
+    return score * this.config.damping;
   }
 
   private remember(x: Float64Array): void {
@@ -300,49 +245,6 @@ export class StreamingDetector implements SeriesDetector {
     this.nextFit = this.count + Math.min(cfg.refitEvery, this.count);
   }
 
-  private track(value: number): void {
-    if (Number.isNaN(this.level)) {
-      this.level = value;
-      return;
-    }
-    const dev = Math.abs(value - this.level);
-    this.spread += this.alpha * (dev - this.spread);
-    this.level += this.alpha * (value - this.level);
-  }
-
-  snapshot(): DetectorState {
-    return {
-      format: DETECTOR_STATE_FORMAT,
-      version: DETECTOR_STATE_VERSION,
-      config: this.config,
-      count: this.count,
-      lastTimestamp: this.lastTimestamp,
-      features: this.features.snapshot(),
-      center: Array.from(this.center, (v) => (Number.isNaN(v) ? null : v)),
-      history: Buffer.from(
-        this.history.buffer,
-        this.history.byteOffset,
-        this.historyCount * this.dim * 4
-      ).toString('base64'),
-      historyHead: this.historyHead,
-      historyCount: this.historyCount,
-      forest: this.forest ? this.forest.serialize() : null,
-      nextFit: this.nextFit,
-      rng: this.rng.getState(),
-      level: this.level,
-      spread: this.spread,
-      normalizer: this.normalizer.snapshot(),
-      recentScores: Array.from(this.recentScores),
-      recentHead: this.recentHead,
-      peak: this.peak,
-      peakAge: this.peakAge,
-      sinceAnnounce: this.sinceAnnounce,
-      announced: this.announced,
-      stuck: this.stuck.snapshot(),
-      tracker: this.tracker.snapshot(),
-    };
-  }
-
   /**
    * Binary state for model/state-codec.ts (which adds the header, config fingerprint and
    * CRC). Everything that shapes later outputs is written bit for bit, including the PRNG
@@ -353,21 +255,15 @@ export class StreamingDetector implements SeriesDetector {
     w.f64(this.lastTimestamp);
     w.f64(this.nextFit);
     w.u32(this.rng.getState());
-    w.f64(this.level);
-    w.f64(this.spread);
-    w.array(this.center);
     w.u32(this.historyHead);
     w.u32(this.historyCount);
     w.array(this.history.subarray(0, this.historyCount * this.dim));
-    w.array(this.recentScores);
-    w.u32(this.recentHead);
     w.f64(this.peak);
-    w.f64(this.peakAge);
-    w.f64(this.sinceAnnounce);
+    w.f64(this.peakAt);
+    w.f64(this.announcedAt);
     w.f64(this.announced);
     this.features.writeState(w);
     this.normalizer.writeState(w);
-    this.stuck.writeState(w);
     const t = this.tracker.snapshot();
     w.f64(t.below);
     w.f64(t.lastAbove);
@@ -397,9 +293,6 @@ export class StreamingDetector implements SeriesDetector {
     this.lastTimestamp = r.f64();
     this.nextFit = integer('next fit', 1);
     this.rng.setState(r.u32());
-    this.level = r.f64();
-    this.spread = r.number('spread', 0);
-    r.arrayInto(this.center);
     this.historyHead = r.count(cfg.historySize - 1, 'history head');
     this.historyCount = r.count(cfg.historySize, 'history count');
     if (this.historyCount < cfg.historySize && this.historyHead !== this.historyCount) {
@@ -407,15 +300,12 @@ export class StreamingDetector implements SeriesDetector {
     }
     r.arrayInto(this.history.subarray(0, this.historyCount * this.dim));
     this.history.fill(0, this.historyCount * this.dim);
-    r.arrayInto(this.recentScores);
-    this.recentHead = r.count(this.recentScores.length - 1, 'refractory head');
-    this.peak = r.f64();
-    this.peakAge = integer('peak age');
-    this.sinceAnnounce = integer('points since announcement');
+    this.peak = r.number('refractory peak', 0);
+    this.peakAt = r.f64();
+    this.announcedAt = r.f64();
     this.announced = r.f64();
     this.features.readState(r);
     this.normalizer.readState(r);
-    this.stuck.readState(r);
     const below = integer('points below close threshold');
     const lastAbove = r.f64();
     let open: AnomalyEvent | null = null;
@@ -433,58 +323,9 @@ export class StreamingDetector implements SeriesDetector {
     this.forest = r.bool() ? IsolationForest.readState(r, this.dim, cfg.trees) : null;
     this.fitCount = 0;
   }
-
-  private restore(s: DetectorState): void {
-    const raw = Buffer.from(s.history, 'base64');
-    if (raw.length !== s.historyCount * this.dim * 4 || s.historyCount > this.config.historySize) {
-      throw new Error('detector state: history does not match its count');
-    }
-    if (!Array.isArray(s.center) || s.center.length !== this.dim) {
-      throw new Error('detector state: center does not match the features');
-    }
-    this.center.set(s.center.map((v) => (v === null ? NaN : v)));
-    const bytes = new Uint8Array(this.history.buffer, this.history.byteOffset, this.history.byteLength);
-    bytes.set(raw);
-    this.historyHead = s.historyHead;
-    this.historyCount = s.historyCount;
-    this.features.restore(s.features);
-    this.forest = s.forest ? IsolationForest.deserialize(s.forest) : null;
-    this.nextFit = s.nextFit;
-    this.rng.setState(s.rng);
-    this.count = s.count;
-    // JSON turns −Infinity and NaN into null.
-    this.lastTimestamp = typeof s.lastTimestamp === 'number' ? s.lastTimestamp : -Infinity;
-
-    this.level = typeof s.level === 'number' ? s.level : NaN;
-    this.spread = s.spread;
-    this.normalizer.restore(s.normalizer);
-    if (s.recentScores.length !== this.recentScores.length)
-      throw new Error('detector state: refractory mismatch');
-    this.recentScores.set(s.recentScores);
-    this.recentHead = s.recentHead;
-    this.peak = s.peak;
-    this.peakAge = s.peakAge;
-    this.sinceAnnounce = typeof s.sinceAnnounce === 'number' ? s.sinceAnnounce : this.config.holdoff;
-    this.announced = typeof s.announced === 'number' ? s.announced : 0;
-    if (s.stuck) this.stuck.restore(s.stuck, s.count);
-  }
 }
 
 /** A detector for one series; `config` overrides the defaults field by field. */
 export function createSeriesDetector(config: Partial<DetectorConfig> = NO_OVERRIDES): StreamingDetector {
   return new StreamingDetector(config);
-}
-
-/** Rebuild a detector from `snapshot()` output (possibly after a JSON round-trip). */
-export function restoreSeriesDetector(state: unknown): StreamingDetector {
-  if (typeof state !== 'object' || state === null) throw new Error('detector state must be an object');
-  const s = state as Partial<DetectorState>;
-  if (s.format !== DETECTOR_STATE_FORMAT)
-    throw new Error(`detector state: unknown format '${String(s.format)}'`);
-  if (s.version !== DETECTOR_STATE_VERSION) {
-    throw new Error(
-      `detector state: unsupported version ${String(s.version)} (this build reads ${DETECTOR_STATE_VERSION})`
-    );
-  }
-  return new StreamingDetector(s.config ?? {}, s as DetectorState);
 }

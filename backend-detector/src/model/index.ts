@@ -1,8 +1,8 @@
 export type { DetectorOutput, SeriesDetector } from './types';
 export type { DetectorConfig } from './config';
 export { DEFAULT_DETECTOR_CONFIG, resolveDetectorConfig } from './config';
-export type { DetectorState, SeriesDetectorOutput } from './detector';
-export { StreamingDetector, createSeriesDetector, restoreSeriesDetector } from './detector';
+export type { SeriesDetectorOutput } from './detector';
+export { StreamingDetector, createSeriesDetector } from './detector';
 export {
   DETECTOR_STATE_BINARY_VERSION,
   IncompatibleStateError,

@@ -21,16 +21,6 @@
 import { StateFormatError, StateReader, StateWriter } from './binary';
 import { Slab, slabBytes } from './slab';
 
-export interface NormalizerState {
-  /** Raw scores in ring order as stored (12-bit levels packed two per three bytes, base64). */
-  history: string;
-  historyHead: number;
-  historyCount: number;
-  sinceCalibration: number;
-  /** Quantile table (levels 0, 0.05, …, 0.95) and exponential tail; null while warming up. */
-  calibration: { quantiles: number[]; beta: number } | null;
-}
-
 const LEVELS = 20;
 /** Raw score r is stored as round(r × SCORE_LEVELS), in 12 bits. */
 const SCORE_LEVELS = 4095;
@@ -87,7 +77,9 @@ function radixSort(a: Uint16Array, temp: Uint16Array): void {
 
 /** Re-estimate u and β this often (points). */
 const RECALIBRATE_EVERY = 128;
-/** Smallest mean excess, relative to the score scale: a flat history must not make every wiggle infinite. */
+/** Upper quantile that, with u, fixes the tail's scale. */
+const TAIL_QUANTILE = 0.99;
+/** Smallest tail scale, relative to the score scale: a flat history must not make every wiggle infinite. */
 const MIN_EXCESS = 0.002;
 
 export class ScoreNormalizer {
@@ -181,47 +173,17 @@ export class ScoreNormalizer {
     radixSort(s, sortTemp.subarray(0, n));
     for (let i = 0; i < LEVELS; i++) this.quantiles[i] = s[Math.floor((i / LEVELS) * (n - 1))] / SCORE_LEVELS;
     this.u = this.quantiles[LEVELS - 1];
-    const uLevel = this.u * SCORE_LEVELS;
-    let excess = 0;
-    let k = 0;
-    for (let i = n - 1; i >= 0 && s[i] > uLevel; i--, k++) excess += s[i];
-    excess = excess / SCORE_LEVELS - k * this.u;
-    this.beta = Math.max(k > 0 ? excess / k : 0, MIN_EXCESS);
+    // The exponential tail's scale from two upper quantiles, not from the mean excess: the
+    // 99th percentile ignores the top 1 %, so a few extreme episodes (warm-up included)
+    // cannot stretch the tail and hide the next incident. For an exponential tail beyond
+    // u (the 95th), the 99th lies β·ln 5 above it.
+    const q99 = s[Math.floor(TAIL_QUANTILE * (n - 1))] / SCORE_LEVELS;
+    this.beta = Math.max(
+      (q99 - this.u) / Math.log((1 - (LEVELS - 1) / LEVELS) / (1 - TAIL_QUANTILE)),
+      MIN_EXCESS
+    );
     this.sinceCalibration = 0;
     this.calibrated = true;
-  }
-
-  snapshot(): NormalizerState {
-    return {
-      history: Buffer.from(this.history.subarray(0, packedBytes(this.historyCount))).toString('base64'),
-      historyHead: this.historyHead,
-      historyCount: this.historyCount,
-      sinceCalibration: this.sinceCalibration,
-      calibration: this.calibrated ? { quantiles: Array.from(this.quantiles), beta: this.beta } : null,
-    };
-  }
-
-  restore(st: NormalizerState): void {
-    const raw = Buffer.from(st.history, 'base64');
-    const h = this.history;
-    if (
-      st.historyCount > this.capacity ||
-      raw.length !== packedBytes(st.historyCount) ||
-      st.sinceCalibration > st.historyCount
-    ) {
-      throw new Error('normalizer state does not fit the configured sizes');
-    }
-    h.set(raw);
-    this.historyHead = st.historyHead;
-    this.historyCount = st.historyCount;
-    this.sinceCalibration = st.sinceCalibration;
-    this.calibrated = st.calibration !== null;
-    if (st.calibration) {
-      if (st.calibration.quantiles.length !== LEVELS) throw new Error('normalizer state: bad quantile table');
-      this.quantiles.set(st.calibration.quantiles);
-      this.u = this.quantiles[LEVELS - 1];
-      this.beta = st.calibration.beta;
-    }
   }
 
   /** Binary form for the detector state codec. */

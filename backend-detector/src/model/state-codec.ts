@@ -28,7 +28,7 @@ import { DetectorConfig, resolveDetectorConfig } from './config';
 import { StreamingDetector } from './detector';
 import { SeriesDetector } from './types';
 
-export const DETECTOR_STATE_BINARY_VERSION = 7;
+export const DETECTOR_STATE_BINARY_VERSION = 8;
 
 const MAGIC = Buffer.from('ALDS', 'latin1');
 const FINGERPRINT_BYTES = 8;
@@ -55,10 +55,9 @@ function stateShapingConfig(config: DetectorConfig): unknown[] {
     config.sampleSize,
     config.historySize,
     config.window,
-    config.features,
+    config.scaleWindow,
     config.scoreHistory,
     config.scoreWarmup,
-    config.refractory,
   ];
 }
 

@@ -10,7 +10,7 @@ export interface DetectorOutput {
   timestamp: number;
   /** The observed value. */
   value: number;
-  /** Normalized anomaly score >= 0; >= 1 means anomalous (vmanomaly convention). */
+  /** Normalized anomaly score >= 0; >= 1 means anomalous (vmanomaly convention); NaN for a gap. */
   score: number;
   /** Score mapped monotonically into [0, 1] (the replay CSV's anomaly_score). */
   score01: number;
@@ -28,8 +28,8 @@ export interface DetectorOutput {
 export interface SeriesDetector {
   /** Feed the next point (timestamps non-decreasing) and get its verdict. */
   update(timestampMs: number, value: number): DetectorOutput;
-  /** Versioned, JSON-safe state, restorable with the factory's restore(). */
-  snapshot(): unknown;
+  /** A point without a value: keeps its place (score NaN, not anomalous), learns nothing. */
+  gap(timestampMs: number): DetectorOutput;
   /** Isolation Forest (re)fits since this detector was created or restored. */
   readonly fits: number;
 }

@@ -1,22 +1,41 @@
-import { createSeriesDetector, restoreSeriesDetector, SeriesDetectorOutput } from '../../../src/model';
+import {
+  createSeriesDetector,
+  decodeDetectorState,
+  encodeDetectorState,
+  resolveDetectorConfig,
+  SeriesDetectorOutput,
+  StreamingDetector,
+} from '../../../src/model';
 import { Prng } from '../../../src/model/iforest';
 
 const FIVE_MIN = 300_000;
+const DAY = 288;
 const START = Date.UTC(2026, 0, 5); // a Monday
 
-/** A daily-seasonal metric with noise: what a CPU or request-rate series looks like. */
-function seasonal(n: number, seed = 1): number[] {
-  const rng = new Prng(seed);
-  return Array.from({ length: n }, (_, i) => {
-    const dayPhase = (i % 288) / 288;
-    return 50 + 20 * Math.sin(2 * Math.PI * dayPhase) + 2 * (rng.next() - 0.5);
-  });
+/** Standard normal draws (Box–Muller) from the project's seeded PRNG. */
+function gaussian(rng: Prng): number {
+  const u = Math.max(rng.next(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
 }
 
-function run(values: number[], config = {}): SeriesDetectorOutput[] {
-  const d = createSeriesDetector(config);
-  return values.map((v, i) => d.update(START + i * FIVE_MIN, v));
+/** 100 + 10·sin(daily) + N(0, 1) every 5 minutes: a CPU- or request-rate-like series. */
+function seasonal(n: number, seed = 1): number[] {
+  const rng = new Prng(seed);
+  return Array.from({ length: n }, (_, i) => 100 + 10 * Math.sin((2 * Math.PI * i) / DAY) + gaussian(rng));
 }
+
+function run(
+  values: number[],
+  config = {},
+  d: StreamingDetector = createSeriesDetector(config)
+): SeriesDetectorOutput[] {
+  return values.map((v, i) =>
+    Number.isNaN(v) ? d.gap(START + i * FIVE_MIN) : d.update(START + i * FIVE_MIN, v)
+  );
+}
+
+const flagged = (out: SeriesDetectorOutput[], from: number, to: number): number =>
+  out.slice(from, to).filter((o) => o.isAnomaly).length;
 
 describe('streaming series detector', () => {
   it('warms up before scoring, then reports expected values', () => {
@@ -28,93 +47,133 @@ describe('streaming series detector', () => {
     expect(out[299].upper).toBeGreaterThan(out[299].expected);
   });
 
-  // Three weeks of history: the time-of-week profile and the score calibration settle
-  // after about two (see docs/detector.md, "cold start").
-  const WEEKS3 = 288 * 21;
-
-  it('flags a spike on a seasonal series and stays quiet on normal data', () => {
-    const values = seasonal(WEEKS3);
-    const at = WEEKS3 - 300;
-    values[at] += 60;
+  it('flags a three-point spike and a dip of 80 on a noisy daily series, quiet elsewhere', () => {
+    const values = seasonal(3600);
+    for (let k = 0; k < 3; k++) {
+      values[2400 + k] += 80;
+      values[3000 + k] -= 80;
+    }
     const out = run(values);
-    expect(out[at].score).toBeGreaterThanOrEqual(1);
-    expect(out[at].isAnomaly).toBe(true);
-    expect(out[at].event?.kind).toBe('open');
-    expect(out[at].value).toBeGreaterThan(out[at].upper);
-    const falseAlarms = out.slice(288 * 14, at).filter((o) => o.isAnomaly).length;
-    expect(falseAlarms).toBeLessThan(20); // < 1 % of normal points
+    expect(out[2400].isAnomaly).toBe(true);
+    expect(out[3000].isAnomaly).toBe(true);
+    expect(out[2400].score).toBeGreaterThan(3);
+    expect(out[2400].value).toBeGreaterThan(out[2400].upper);
+    expect(out[3000].value).toBeLessThan(out[3000].lower);
+    // False alarms on the 7.3 normal days before the spike: at most two a day with the
+    // defaults (docs/detector.md reports the measured rate on anomaly-free series).
+    expect(flagged(out, DAY, 2390)).toBeLessThanOrEqual(14);
   });
 
-  it('flags a missing daily peak (only unusual for the time of day)', () => {
-    const values = seasonal(WEEKS3 + 288);
-    const dayStart = WEEKS3;
-    // Flatten the peak of the last day to its overnight level: each value on its own is ordinary.
-    for (let i = dayStart + 40; i < dayStart + 110; i++) values[i] = 50 + (values[i] - 50) * 0.05;
+  it('scores a larger excursion higher: the score does not saturate', () => {
+    const scoreOf = (size: number): number => {
+      const values = seasonal(2000, 5);
+      values[1500] += size;
+      return run(values)[1500].score;
+    };
+    const s20 = scoreOf(20);
+    const s80 = scoreOf(80);
+    const s800 = scoreOf(800);
+    expect(s80).toBeGreaterThan(s20 * 2);
+    expect(s800).toBeGreaterThan(s80 * 5);
+  });
+
+  it('ranks a one-unit blip on a sparse count below a 40× burst', () => {
+    const rng = new Prng(3);
+    const values: number[] = Array.from({ length: 2000 }, () => (rng.next() < 0.03 ? 1 : 0));
+    values[1200] = 1;
+    values[1800] = 40;
     const out = run(values);
-    const flagged = out.slice(dayStart + 40, dayStart + 110).some((o) => o.isAnomaly);
-    expect(flagged).toBe(true);
+    expect(out[1200].isAnomaly).toBe(false);
+    expect(out[1800].isAnomaly).toBe(true);
+  });
+
+  it('stops flagging an event that recurs at the same time every day', () => {
+    const values = seasonal(DAY * 8, 2);
+    // A nightly job: +30 for 30 minutes at 02:00 every day.
+    for (let d = 0; d < 8; d++) for (let k = 0; k < 6; k++) values[d * DAY + 24 + k] += 30;
+    const out = run(values);
+    const peak = (d: number): number =>
+      Math.max(...out.slice(d * DAY + 24, d * DAY + 30).map((o) => o.score));
+    expect(peak(0)).toBeGreaterThan(5); // new on its first night...
+    // ...from the second night its size is masked by the night before; the forest, which
+    // sees the jump itself, takes its history of ~2 days to learn it is routine.
+    expect(peak(4)).toBeLessThan(peak(0) / 4);
+    expect(flagged(out, 6 * DAY, 8 * DAY)).toBe(0);
   });
 
   it('announces an incident once: a repeat within the holdoff is not flagged, one after it is', () => {
-    const values = seasonal(WEEKS3);
-    const at = WEEKS3 - 400;
-    // 80 points apart: past a 32-point refractory, inside the 100-point holdoff.
-    for (const i of [at, at + 80, at + 200]) values[i] += 60;
-    const out = run(values, { refractory: 32 });
+    const values = seasonal(DAY * 6);
+    const at = DAY * 4;
+    // 20 minutes after and 10 hours after (holdoff 8 h by default).
+    for (const i of [at, at + 4, at + 120]) values[i] += 60;
+    const out = run(values);
     expect(out[at].isAnomaly).toBe(true);
-    expect(out[at + 80].isAnomaly).toBe(false);
-    expect(out[at + 80].score).toBeLessThan(1);
-    expect(out[at + 200].isAnomaly).toBe(true);
-    // Without the holdoff the repeat is reported again.
-    expect(run(values, { refractory: 32, holdoff: 0 })[at + 80].isAnomaly).toBe(true);
+    expect(out[at + 4].isAnomaly).toBe(false);
+    expect(out[at + 120].isAnomaly).toBe(true);
+    // Without the holdoff and the refractory damping the repeat is reported again.
+    expect(run(values, { holdoffMinutes: 0, refractoryMinutes: 1e-3 })[at + 4].isAnomaly).toBe(true);
   });
 
-  it('continues a holdoff identically after snapshot → JSON → restore', () => {
-    const values = seasonal(WEEKS3);
-    const at = WEEKS3 - 400;
-    for (const i of [at, at + 80]) values[i] += 60;
-    const whole = run(values);
-    const cut = at + 20;
-    const a = createSeriesDetector();
-    values.slice(0, cut).forEach((v, i) => a.update(START + i * FIVE_MIN, v));
-    const b = restoreSeriesDetector(JSON.parse(JSON.stringify(a.snapshot())));
-    const rest = values.slice(cut).map((v, i) => b.update(START + (cut + i) * FIVE_MIN, v));
-    expect(rest).toEqual(whole.slice(cut));
+  it('holds off in time, not in points: an hourly series pages at the same rate', () => {
+    const hourly = (holdoffMinutes: number): boolean => {
+      const d = createSeriesDetector({ holdoffMinutes, refractoryMinutes: 1e-3 });
+      const rng = new Prng(4);
+      let second = false;
+      for (let i = 0; i < 400; i++) {
+        const v = 50 + gaussian(rng) + (i === 300 ? 40 : i === 305 ? 30 : 0);
+        const o = d.update(START + i * 3_600_000, v);
+        if (i === 305) second = o.isAnomaly;
+      }
+      return second;
+    };
+    // Five hours later: inside a 6 h holdoff, outside a 4 h one.
+    expect(hourly(360)).toBe(false);
+    expect(hourly(240)).toBe(true);
   });
 
-  it('keeps anomaly_score in [0, 1] and monotone in the score', () => {
+  it('treats a gap as no point: empty score, nothing learned', () => {
+    const values = seasonal(1500, 6);
+    const withGaps = [...values];
+    for (const i of [700, 701, 702, 1100]) withGaps[i] = NaN;
+    const gapped = run(withGaps);
+    expect(Number.isNaN(gapped[700].score)).toBe(true);
+    expect(gapped[700].isAnomaly).toBe(false);
+    // The same detector fed only the rows that have values gives the same outputs there.
+    const d = createSeriesDetector();
+    const kept = withGaps.map((v, i) => [v, i] as const).filter(([v]) => !Number.isNaN(v));
+    const direct = kept.map(([v, i]) => d.update(START + i * FIVE_MIN, v));
+    expect(kept.map(([, i]) => gapped[i])).toEqual(direct);
+  });
+
+  it('keeps anomaly_score in [0, 1) and monotone in the score', () => {
     const values = seasonal(2000);
     values[1500] -= 80;
-    const out = run(values);
-    for (const o of out) {
+    for (const o of run(values)) {
       expect(o.score01).toBeGreaterThanOrEqual(0);
       expect(o.score01).toBeLessThan(1);
       expect(o.score01).toBeCloseTo(o.score / (1 + o.score), 12);
     }
   });
 
-  it('is deterministic', () => {
+  it('is deterministic, and its output for a prefix is the prefix of its output', () => {
     const values = seasonal(2500, 3);
     values[2000] *= 3;
-    expect(run(values)).toEqual(run(values));
-  });
-
-  it('continues identically after snapshot → JSON → restore', () => {
-    const values = seasonal(3000, 4);
-    values[2600] += 50;
     const whole = run(values);
-    const a = createSeriesDetector();
-    values.slice(0, 1777).forEach((v, i) => a.update(START + i * FIVE_MIN, v));
-    const b = restoreSeriesDetector(JSON.parse(JSON.stringify(a.snapshot())));
-    const rest = values.slice(1777).map((v, i) => b.update(START + (1777 + i) * FIVE_MIN, v));
-    expect(rest).toEqual(whole.slice(1777));
+    expect(run(values)).toEqual(whole);
+    expect(run(values.slice(0, 1234))).toEqual(whole.slice(0, 1234));
   });
 
-  it('restores a detector snapshotted during warm-up', () => {
-    const a = createSeriesDetector();
-    a.update(START, 1);
-    const b = restoreSeriesDetector(JSON.parse(JSON.stringify(a.snapshot())));
-    expect(b.update(START + FIVE_MIN, 2)).toEqual(a.update(START + FIVE_MIN, 2));
+  it('continues identically after its binary state is decoded, holdoff included', () => {
+    const values = seasonal(3000, 4);
+    for (const i of [2600, 2610]) values[i] += 50;
+    const whole = run(values);
+    for (const cut of [1, 30, 1777, 2605]) {
+      const a = createSeriesDetector();
+      run(values.slice(0, cut), {}, a);
+      const b = decodeDetectorState(encodeDetectorState(a), resolveDetectorConfig()) as StreamingDetector;
+      const rest = values.slice(cut).map((v, i) => b.update(START + (cut + i) * FIVE_MIN, v));
+      expect(rest).toEqual(whole.slice(cut));
+    }
   });
 
   it('takes out-of-order timestamps in arrival order', () => {
@@ -123,7 +182,7 @@ describe('streaming series detector', () => {
     expect(() => d.update(START, 1)).not.toThrow();
   });
 
-  it('rejects non-finite values', () => {
+  it('rejects non-finite values (a missing value is a gap, not a number)', () => {
     const d = createSeriesDetector();
     expect(() => d.update(START, Number.NaN)).toThrow(/finite/);
     expect(() => d.update(Number.NaN, 1)).toThrow(/timestamp/);
@@ -132,35 +191,32 @@ describe('streaming series detector', () => {
   it('fails fast on bad config, naming the field', () => {
     expect(() => createSeriesDetector({ trees: 0 })).toThrow(/'trees'/);
     expect(() => createSeriesDetector({ tailProbability: 2 })).toThrow(/'tailProbability'/);
-    expect(() => createSeriesDetector({ features: ['nope'] })).toThrow(/unknown feature 'nope'/);
+    expect(() => createSeriesDetector({ magnitude: 0 })).toThrow(/'magnitude'/);
     expect(() => createSeriesDetector({ damping: -1 })).toThrow(/'damping'/);
-    expect(() => createSeriesDetector({ holdoff: -1 })).toThrow(/'holdoff'/);
+    expect(() => createSeriesDetector({ holdoffMinutes: -1 })).toThrow(/'holdoffMinutes'/);
+    expect(() => createSeriesDetector({ refractoryMinutes: 0 })).toThrow(/'refractoryMinutes'/);
     expect(() => createSeriesDetector({ holdoffMargin: 0.5 })).toThrow(/'holdoffMargin'/);
     expect(() => createSeriesDetector({ events: { closeAfter: 0 } as never })).toThrow(/closeAfter/);
+    expect(() => createSeriesDetector({ stuckTail: 1 } as never)).toThrow(/unknown setting 'stuckTail'/);
   });
 
-  it('rejects snapshots of an unknown version', () => {
-    const snap = createSeriesDetector().snapshot();
-    expect(() => restoreSeriesDetector({ ...snap, version: 99 })).toThrow(/unsupported version 99/);
-    expect(() => restoreSeriesDetector({ ...snap, format: 'x' })).toThrow(/unknown format/);
-  });
-
-  it('keeps memory bounded however long the series runs', () => {
+  it('keeps its state bounded however long the series runs', () => {
     const d = createSeriesDetector();
     const rng = new Prng(9);
-    const sizeAt = (n: number) => {
-      for (let i = 0; i < n; i++) d.update(START + i * FIVE_MIN, rng.next());
-      return JSON.stringify(d.snapshot()).length;
+    let i = 0;
+    const sizeAt = (n: number): number => {
+      for (const end = i + n; i < end; i++) d.update(START + i * FIVE_MIN, rng.next());
+      return encodeDetectorState(d).length;
     };
     const after5k = sizeAt(5000);
     const after20k = sizeAt(15000);
     expect(after20k).toBeLessThan(after5k * 1.3);
-    expect(after20k).toBeLessThan(600_000);
+    expect(after20k).toBeLessThan(60_000);
   });
 });
 
 describe('fit accounting', () => {
-  it('counts every Isolation Forest (re)fit, and restarts the count on restore', () => {
+  it('counts every Isolation Forest (re)fit, and restarts the count after decoding', () => {
     const detector = createSeriesDetector();
     expect(detector.fits).toBe(0);
     let last = 0;
@@ -174,6 +230,6 @@ describe('fit accounting', () => {
       }
     }
     expect(increments).toBeGreaterThan(2);
-    expect(restoreSeriesDetector(detector.snapshot()).fits).toBe(0);
+    expect(decodeDetectorState(encodeDetectorState(detector), resolveDetectorConfig()).fits).toBe(0);
   });
 });

@@ -11,6 +11,7 @@ import {
 } from '../../../src/model';
 import { crc32, StateReader } from '../../../src/model/binary';
 import { DetectorConfig } from '../../../src/model/config';
+import { FEATURE_DIM } from '../../../src/model/features';
 import { IsolationForest, Prng } from '../../../src/model/iforest';
 
 const MINUTE = 60_000;
@@ -23,8 +24,8 @@ interface Point {
 
 /**
  * A series that exercises every piece of detector state: daily seasonality with noise,
- * spikes and dips (events, holdoff, refractory damping), a level shift, stuck runs of
- * exact repeats, gaps of hours and days, and timestamps that go backwards.
+ * spikes and dips (events, holdoff, refractory damping), a level shift, runs of exact
+ * repeats, gaps of hours and days, and timestamps that go backwards.
  */
 function hostileSeries(n: number, seed: number): Point[] {
   const rng = new Prng(seed);
@@ -83,13 +84,14 @@ function firstDifference(a: SeriesDetectorOutput[], b: SeriesDetectorOutput[]): 
 }
 
 const ALT_CONFIG: Partial<DetectorConfig> = {
-  features: ['value', 'diff', 'shift', 'spread', 'zscore', 'timeOfDay', 'lag3', 'daily'],
   trees: 24,
   sampleSize: 64,
   historySize: 300,
   refitEvery: 97,
-  refractory: 17,
-  holdoff: 40,
+  window: 40,
+  scaleWindow: 100,
+  refractoryMinutes: 17,
+  holdoffMinutes: 40,
   scoreHistory: 512,
   events: { ...resolveDetectorConfig().events, closeAfter: 3 },
 };
@@ -99,7 +101,7 @@ describe('binary detector state codec', () => {
 
   it.each([
     ['defaults', {}, 11],
-    ['another feature set and sizes', ALT_CONFIG, 12],
+    ['other windows and sizes', ALT_CONFIG, 12],
   ])(
     'continues bit-identically after encode → decode at every cut point (%s)',
     (_name, config: Partial<DetectorConfig>, seed: number) => {
@@ -185,11 +187,11 @@ describe('binary detector state codec', () => {
     expect(bytes[end - f - 1]).toBe(1); // the "has a forest" flag right before it
     const r = new StateReader(bytes, end - f, end);
     const cfg = resolveDetectorConfig();
-    expect(IsolationForest.readState(r, cfg.features.length, cfg.trees).trees).toBe(cfg.trees);
+    expect(IsolationForest.readState(r, FEATURE_DIM, cfg.trees).trees).toBe(cfg.trees);
     r.expectEnd();
   });
 
-  it('is a compact binary: raw arrays, no JSON or base64, smaller than the JSON snapshot', () => {
+  it('is a compact binary: raw arrays, no JSON or base64', () => {
     const d = createSeriesDetector();
     feed(d, hostileSeries(5000, 8));
     const bytes = encodeDetectorState(d);
@@ -198,7 +200,9 @@ describe('binary detector state codec', () => {
     expect(bytes.subarray(6, 14).toString('hex')).toBe(detectorConfigFingerprint(resolveDetectorConfig()));
     expect(bytes.readUInt32LE(14)).toBe(bytes.length - 22);
     expect(bytes.readUInt32LE(bytes.length - 4)).toBe(crc32(bytes, 0, bytes.length - 4));
-    expect(bytes.length).toBeLessThan(JSON.stringify(d.snapshot()).length / 1.3);
+    // History (512 × 4 float32), 4096 12-bit scores, two 48-bucket ranges (float64), the
+    // forest and a few scalars: nothing textual.
+    expect(bytes.length).toBeLessThan(8192 + 6144 + 768 + d.forestStateBytes + 600);
   });
 
   describe('rejects what it cannot read exactly', () => {
@@ -229,8 +233,10 @@ describe('binary detector state codec', () => {
       expect(reasonOf(good)).toBe('accepted');
     });
 
-    it('other formats: JSON snapshots, random bytes, empty input', () => {
-      expect(reasonOf(Buffer.from(JSON.stringify(d.snapshot())))).toBe('format');
+    it('other formats: JSON, random bytes, empty input', () => {
+      expect(
+        reasonOf(Buffer.from(JSON.stringify({ format: 'anomaly-lens/series-detector', version: 5 })))
+      ).toBe('format');
       expect(reasonOf(Buffer.alloc(0))).toBe('format');
       expect(reasonOf(Buffer.from('ALD'))).toBe('format');
       const rng = new Prng(4);
@@ -250,10 +256,9 @@ describe('binary detector state codec', () => {
         { trees: 32 },
         { sampleSize: 64 },
         { historySize: 256 },
-        { window: 16 },
-        { features: ['value', 'daily'] },
+        { window: 8 },
+        { scaleWindow: 128 },
         { scoreHistory: 2048 },
-        { refractory: 48 },
       ] as Partial<DetectorConfig>[]) {
         const other = resolveDetectorConfig(change);
         expect(detectorConfigFingerprint(other)).not.toBe(detectorConfigFingerprint(cfg));
@@ -262,7 +267,14 @@ describe('binary detector state codec', () => {
     });
 
     it('keeps the learned state when only thresholds or event settings change', () => {
-      const tuned = resolveDetectorConfig({ tailProbability: 0.001, damping: 0.2, holdoff: 10, seed: 7 });
+      const tuned = resolveDetectorConfig({
+        tailProbability: 0.001,
+        magnitude: 5,
+        damping: 0.2,
+        holdoffMinutes: 10,
+        refractoryMinutes: 5,
+        seed: 7,
+      });
       expect(detectorConfigFingerprint(tuned)).toBe(detectorConfigFingerprint(cfg));
       expect(reasonOf(good, tuned)).toBe('accepted');
     });
@@ -287,13 +299,13 @@ describe('binary detector state codec', () => {
 
     it('a well-sealed but inconsistent body (writer bug or forgery) is corrupt, not half-read', () => {
       // Body: point count f64 @0, lastTimestamp f64 @8, nextFit f64 @16, rng u32 @24,
-      // level f64 @28, spread f64 @36, center 3 × f64 @44, history head u32 @68, count u32 @72.
+      // history head u32 @28, history count u32 @32.
       const body = 18;
       expect(reasonOf(resealed((b) => b.writeDoubleLE(-5, body)))).toBe('corrupt');
       expect(reasonOf(resealed((b) => b.writeDoubleLE(0.5, body)))).toBe('corrupt');
-      expect(reasonOf(resealed((b) => b.writeDoubleLE(-1, body + 36)))).toBe('corrupt');
-      expect(reasonOf(resealed((b) => b.writeUInt32LE(512, body + 68)))).toBe('corrupt');
-      expect(reasonOf(resealed((b) => b.writeUInt32LE(99_999, body + 72)))).toBe('corrupt');
+      expect(reasonOf(resealed((b) => b.writeDoubleLE(0.5, body + 16)))).toBe('corrupt');
+      expect(reasonOf(resealed((b) => b.writeUInt32LE(512, body + 28)))).toBe('corrupt');
+      expect(reasonOf(resealed((b) => b.writeUInt32LE(99_999, body + 32)))).toBe('corrupt');
       expect(reasonOf(resealed((b) => b.writeUInt32LE(b.readUInt32LE(14) + 8, 14)))).toBe('corrupt');
     });
   });

@@ -23,8 +23,8 @@ class ThresholdDetector implements SeriesDetector {
       warmingUp: warm,
     };
   }
-  snapshot(): unknown {
-    return { n: this.n };
+  gap(timestamp: number): DetectorOutput {
+    return { ...this.update(timestamp, 0), value: NaN, score: NaN, score01: NaN, isAnomaly: false };
   }
 }
 

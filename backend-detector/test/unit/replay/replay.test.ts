@@ -104,6 +104,21 @@ describe('anomaly-lens replay', () => {
     expect(fs.existsSync(path.join(out, 'notes.txt'))).toBe(false);
   });
 
+  it('keeps a row without a value in its place, unscored, and learns nothing from it', async () => {
+    const rows = nabCsv(800, { spikeAt: 700 }).trimEnd().split('\n');
+    const gapped = rows.map((r, i) => (i === 300 || i === 301 || i === 650 ? r.replace(/,[^,]*$/, ',') : r));
+    const withGaps = path.join(dir, 'out', 'gaps.csv');
+    const without = path.join(dir, 'out', 'nogaps.csv');
+    expect(await run(['--input', write('gaps.csv', gapped.join('\n') + '\n'), '--output', withGaps])).toBe(0);
+    const kept = gapped.filter((_, i) => !(i === 300 || i === 301 || i === 650));
+    expect(await run(['--input', write('nogaps.csv', kept.join('\n') + '\n'), '--output', without])).toBe(0);
+    const a = read(withGaps);
+    expect(a).toHaveLength(801);
+    expect(a[300].split(',').slice(1, 4)).toEqual(['', '', '0']);
+    // The rows that have values score exactly as if the gaps were not there.
+    expect(a.filter((_, i) => !(i === 300 || i === 301 || i === 650))).toEqual(read(without));
+  });
+
   describe('malformed input fails naming file, line and reason, and leaves no output', () => {
     const cases: [string, string, RegExp][] = [
       ['missing header', '2014-04-01 00:00:00,1\n2014-04-01 00:05:00,2\n', /bad\.csv:1: missing header/],
@@ -112,7 +127,6 @@ describe('anomaly-lens replay', () => {
         'timestamp,value\n2014-04-01 00:00:00,1\n2014-04-01 00:05:00,abc\n',
         /bad\.csv:3: non-numeric value 'abc'/,
       ],
-      ['empty value', 'timestamp,value\n2014-04-01 00:00:00,\n', /bad\.csv:2: non-numeric value ''/],
       [
         'unparseable timestamp',
         'timestamp,value\n2014-04-01 00:00:00,1\nyesterday,2\n',
