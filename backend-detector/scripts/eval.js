@@ -174,6 +174,7 @@ function table(head, rows, textColumns = 1) {
 /** The settings grid the defaults are chosen from (docs/detector.md, "How the defaults were chosen"). */
 const DEFAULT_GRID = {
   magnitude: [3, 3.5],
+  forestFloor: [0.7, 0.75],
   tailProbability: [0.001, 0.002],
   holdoffMinutes: [480, 1440],
 };

@@ -202,6 +202,8 @@ export function sweptByCorpus(
 export interface QualityReport {
   detector: CrossValidation;
   baselines: CrossValidation[];
+  /** Per baseline and corpus: its best variant chosen on that corpus alone (an upper bound). */
+  baselineCeilings: Array<{ method: string; byCorpus: Record<string, { variant: string; score: number }> }>;
   variants: ReturnType<typeof variantTable>;
   /** Chosen variant, per seed: threshold swept per corpus (in-sample). */
   swept: Array<Record<string, number>>;
@@ -214,6 +216,18 @@ export function assessQuality(corpora: readonly LabelledCorpus[], o: QualityOpti
   const detector = crossValidate(infos, det);
   const chosen = det.variants.indexOf(detector.chosen);
   const swept = det.runs[chosen]!.map((byFile) => sweptByCorpus(entries, infos, byFile));
-  const baselines = scoreBaselines(entries, o).map((m) => crossValidate(infos, m));
-  return { detector, baselines, variants: variantTable(infos, det), swept };
+  const baselineScores = scoreBaselines(entries, o);
+  const baselines = baselineScores.map((m) => crossValidate(infos, m));
+  const baselineCeilings = baselineScores.map((m) => {
+    const table = variantTable(infos, m);
+    const byCorpus: Record<string, { variant: string; score: number }> = {};
+    for (const corpus of Object.keys(table[0]!.byCorpus)) {
+      let best = { variant: '', score: -Infinity };
+      for (const v of table)
+        if (v.byCorpus[corpus]! > best.score) best = { variant: v.variant, score: v.byCorpus[corpus]! };
+      byCorpus[corpus] = best;
+    }
+    return { method: m.method, byCorpus };
+  });
+  return { detector, baselines, baselineCeilings, variants: variantTable(infos, det), swept };
 }

@@ -29,6 +29,13 @@ export interface DetectorConfig {
   scoreHistory: number;
   /** Tail probability of the forest's score at which it reaches 1. */
   tailProbability: number;
+  /**
+   * Raw Isolation Forest score (2^(−E[h]/c(ψ)): about 0.5 for an ordinary point, 1 for one
+   * isolated at the root) below which the forest alone never makes a point anomalous.
+   * Its tail probability says how rare a score is for this series, and every series has
+   * its rarest 0.1 %, anomalies or not; the floor also asks for real isolation.
+   */
+  forestFloor: number;
   /** Raw forest scores collected before the forest's score counts. */
   scoreWarmup: number;
   /**
@@ -68,7 +75,8 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   scaleWindow: 64,
   magnitude: 3,
   scoreHistory: 4096,
-  tailProbability: 0.001,
+  tailProbability: 0.002,
+  forestFloor: 0.75,
   scoreWarmup: 64,
   refractoryMinutes: 720,
   damping: 0.1,
@@ -127,6 +135,9 @@ export function resolveDetectorConfig(partial: Partial<DetectorConfig> = {}): De
   if (cfg.warmup < 2) throw new Error("detector config: 'warmup' must be at least 2");
   if (!(cfg.tailProbability > 0 && cfg.tailProbability < 0.5)) {
     throw new Error("detector config: 'tailProbability' must be in (0, 0.5)");
+  }
+  if (!(typeof cfg.forestFloor === 'number' && cfg.forestFloor >= 0 && cfg.forestFloor < 1)) {
+    throw new Error(`detector config: 'forestFloor' must be in [0, 1) (got ${String(cfg.forestFloor)})`);
   }
   if (!(cfg.damping >= 0 && cfg.damping <= 1))
     throw new Error("detector config: 'damping' must be in [0, 1]");

@@ -16,6 +16,8 @@ export interface SeriesDetectorOutput extends DetectorOutput {
 
 /** Width of the expected range in standard deviations of the residual. */
 const RANGE_SIGMAS = 3;
+/** Highest forest score of a point whose raw score is below `forestFloor`: never anomalous alone. */
+const BELOW_FLOOR = 0.99;
 /** Feature vectors needed before the first forest fit. */
 const FIRST_FIT = 64;
 
@@ -145,6 +147,9 @@ export class StreamingDetector implements SeriesDetector {
     if (this.forest !== null) {
       raw = this.forest.scoreRangeAware(x, 0);
       forestScore = this.normalizer.update(raw);
+      // Rare for this series is not enough: a series with nothing unusual still has its
+      // rarest 0.1 %. The point must also be isolated in absolute terms.
+      if (raw < this.config.forestFloor) forestScore = Math.min(forestScore, BELOW_FLOOR);
     }
     let score = 0;
     let undamped = 0;
