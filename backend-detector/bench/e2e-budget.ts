@@ -26,7 +26,7 @@ import type { TimeSeries } from '../src/sink/proto';
 import { PacedProducer, type OutgoingMessage, type SendStats } from '../src/simulate/kafka';
 import { planFleet, rowMessages, type FleetSeries } from '../src/simulate/kafka-plan';
 import { METRIC_KINDS } from '../src/simulate/metrics';
-import { portOpen } from '../test/integration/services';
+import { portOpen } from '../test/support/services';
 import type { FromDetector, ToDetector } from './e2e-budget-protocol';
 
 const KAFKA = process.env.ANOMALYLENS_BENCH_KAFKA ?? '127.0.0.1:9092';

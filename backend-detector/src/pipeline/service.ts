@@ -19,7 +19,7 @@ import { ingestLimitsFrom } from '../ingest/limits';
 import type { InputFormat } from '../ingest/types';
 import type { SeriesDetector } from '../model/types';
 import { RemoteWriteClient } from '../sink/client';
-import { backoffDelay, sleep, untilAborted } from '../sink/retry';
+import { backoffDelay, sleep, untilAborted } from '../retry/retry';
 import { RemoteWriteSink } from '../sink/sink';
 import { kafkaClientConfig, verifyKafkaTls } from './kafka';
 import { CheckpointCapture, type CheckpointSlice } from './checkpoint-capture';

@@ -1,7 +1,7 @@
 import type { DetectorOutput } from '../model/types';
 import type { Label } from './proto';
 
-/** The output series of ARCHITECTURE.md, in the order they are written per point. */
+/** The output series (docs/detector-service.md, "Output: remote write"), in the order they are written per point. */
 export const OUTPUT_NAMES = [
   'anomalylens_observed',
   'anomalylens_score',

@@ -1,15 +1,8 @@
 import { NetworkError, type WriteResponse } from './client';
 import { labelSetRecord, type EncodableSeries } from './encode';
 import type { Label, TimeSeries } from './proto';
-import {
-  backoffDelay,
-  classifyStatus,
-  isAuthFailure,
-  retryAfterMs,
-  sleep,
-  RetryAbortedError,
-  type BackoffOptions,
-} from './retry';
+import { backoffDelay, sleep, RetryAbortedError, type BackoffOptions } from '../retry/retry';
+import { classifyStatus, isAuthFailure, retryAfterMs } from './status';
 
 /** Whoever waits for samples to be acknowledged (the offset tracker's ticket). */
 export interface AckTarget {

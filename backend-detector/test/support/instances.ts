@@ -14,7 +14,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
-import { portOpen as portAccepts } from '../integration/services';
+import { portOpen as portAccepts } from './services';
 
 const REPO_ROOT = path.resolve(__dirname, '../../..');
 const SERVICES = path.join(REPO_ROOT, 'scripts', 'services');

@@ -10,7 +10,7 @@ import { DCLinter } from 'dclint';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../../src/config/load';
 import { SETTINGS } from '../../../src/config/schema';
-import { KAFKA_USAGE } from '../../../src/simulate/kafka-cli';
+import { KAFKA_USAGE } from '../../../src/cli/simulate-kafka';
 import {
   argv,
   copiesOf,
@@ -27,7 +27,7 @@ import {
   repoPath,
   type ComposeFile,
   type ComposeService,
-} from './deploy-files';
+} from '../../support/deploy-files';
 
 const compose = readCompose();
 const services = compose.services;
