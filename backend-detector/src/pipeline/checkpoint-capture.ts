@@ -66,7 +66,7 @@ export class CheckpointCapture {
    * left, as of `next - 1`, the partition's last processed offset; call between two of its
    * batches.
    */
-  take(processor: Processor, next: bigint, deadline: number): CheckpointSlice {
+  take(processor: Pick<Processor, 'takeCheckpoints'>, next: bigint, deadline: number): CheckpointSlice {
     const offset = next - 1n;
     this.first ??= offset;
     this.sliceOffset = offset.toString();

@@ -1,7 +1,17 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { logLevel as KafkaLogLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
+import {
+  Kafka,
+  logLevel as KafkaLogLevel,
+  Partitioners,
+  type Admin,
+  type Consumer,
+  type KafkaConfig,
+  type LogEntry,
+  type Producer,
+  type SASLOptions,
+} from 'kafkajs';
 import type { Logger } from 'pino';
 import type { DetectorConfig } from '../config/load';
 
@@ -42,6 +52,31 @@ export function kafkaClientConfig(c: DetectorConfig, logger: Logger): KafkaConfi
 }
 
 /** A broker's TLS endpoint refused us or we refused it: a setup problem that retrying cannot fix. */
+export interface KafkaClients {
+  kafka: Kafka;
+  consumer: Consumer;
+  producer: Producer;
+  admin: Admin;
+}
+
+/** The service's consumer (in the group), producer (dead letters, model states) and admin client. */
+export function createKafkaClients(c: DetectorConfig, logger: Logger): KafkaClients {
+  const kafka = new Kafka(kafkaClientConfig(c, logger));
+  const consumer = kafka.consumer({
+    groupId: c.kafkaGroupId,
+    sessionTimeout: c.kafkaSessionTimeoutMs,
+    heartbeatInterval: Math.min(3000, Math.floor(c.kafkaSessionTimeoutMs / 3)),
+    allowAutoTopicCreation: false,
+    // Bounds how long an idle fetch blocks a graceful shutdown.
+    maxWaitTimeInMs: 1000,
+  });
+  const producer = kafka.producer({
+    allowAutoTopicCreation: true,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  return { kafka, consumer, producer, admin: kafka.admin() };
+}
+
 export class KafkaTlsError extends Error {
   constructor(
     message: string,

@@ -5,6 +5,7 @@ import { RateConverter, type RateSkip } from '../ingest/rates';
 import { InvalidMessageError, type InputFormat, type InvalidReason, type MetricPoint } from '../ingest/types';
 import type { DetectorOutput, SeriesDetector } from '../model/types';
 import type { DetectorStateCodec, SeriesCheckpoint } from './model-records';
+import { partitionKey, type PartitionKey } from './partition-key';
 import { outputLabelSets, outputValues } from '../sink/output-series';
 import type { Label } from '../sink/proto';
 import type { AckTarget } from '../sink/sink';
@@ -67,8 +68,8 @@ interface SeriesState {
   labels: Record<string, string>;
   labelSets: Label[][];
   shard: number;
-  /** `topic NUL partition` the series first arrived on: its checkpoints belong to that partition. */
-  source: string;
+  /** The partition the series first arrived on: its checkpoints belong to that partition. */
+  source: PartitionKey;
   lastTimestamp: number;
   lastSeen: number;
   anomalous: boolean;
@@ -90,10 +91,6 @@ interface Position {
   topic: string;
   partition: number;
   offset: string;
-}
-
-function sourceOf(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`;
 }
 
 /**
@@ -165,7 +162,7 @@ export class Processor {
     offset: () => string,
     codec: Pick<DetectorStateCodec, 'encode' | 'forestBytes'>
   ): Generator<SeriesCheckpoint> {
-    const source = sourceOf(topic, partition);
+    const source = partitionKey(topic, partition);
     for (const [key, st] of this.series) {
       if (st.source !== source || !st.dirty) continue;
       st.dirty = false;
@@ -190,7 +187,7 @@ export class Processor {
 
   /** Count every series of the partition as changed (their last checkpoint write failed). */
   markDirty(topic: string, partition: number): void {
-    const source = sourceOf(topic, partition);
+    const source = partitionKey(topic, partition);
     for (const st of this.series.values())
       if (st.source === source) {
         st.dirty = true;
@@ -206,7 +203,7 @@ export class Processor {
       labels: cp.labels,
       labelSets: outputLabelSets(cp.metric, cp.labels, this.opts.outputLabels),
       shard: fnv1a(cp.seriesKey) % this.opts.shards,
-      source: sourceOf(cp.sourceTopic, cp.sourcePartition),
+      source: partitionKey(cp.sourceTopic, cp.sourcePartition),
       lastTimestamp: cp.lastTimestamp,
       lastSeen: this.now(),
       anomalous: cp.anomalous,
@@ -233,7 +230,7 @@ export class Processor {
    * checkpoint writer turns them into tombstones).
    */
   evictIdleOf(topic: string, partition: number, idleMs: number): string[] {
-    const source = sourceOf(topic, partition);
+    const source = partitionKey(topic, partition);
     const cutoff = this.now() - idleMs;
     const removed: string[] = [];
     for (const [key, st] of this.series) {
@@ -286,7 +283,7 @@ export class Processor {
         labels: p.labels,
         labelSets: outputLabelSets(p.metric, p.labels, this.opts.outputLabels),
         shard: fnv1a(key) % this.opts.shards,
-        source: sourceOf(at.topic, at.partition),
+        source: partitionKey(at.topic, at.partition),
         lastTimestamp: -Infinity,
         lastSeen: 0,
         anomalous: false,
