@@ -11,7 +11,7 @@ export interface Clock {
 }
 
 export const systemClock: Clock = {
-  now: () => Date.now(),
+  now: Date.now,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   every: (ms, fn) => {
     const timer = setInterval(fn, ms);

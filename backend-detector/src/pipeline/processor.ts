@@ -6,7 +6,7 @@ import { InvalidMessageError, type InputFormat, type InvalidReason, type MetricP
 import type { DetectorOutput, SeriesDetector } from '../model/types';
 import type { DetectorStateCodec, SeriesCheckpoint } from './model-records';
 import { partitionKey, type PartitionKey } from './partition-key';
-import { outputLabelSets, outputValues } from '../sink/output-series';
+import { fillOutputValues, OUTPUT_NAMES, outputLabelSets } from '../sink/output-series';
 import type { Label } from '../sink/proto';
 import type { AckTarget } from '../sink/sink';
 
@@ -122,17 +122,18 @@ export class Processor {
     ticket: AckTarget & { expect(n: number): void }
   ): DeadLetter | undefined {
     let points: MetricPoint[];
+    // Read once per message: the clock is a cost at this rate (points of one message share it).
+    const now = this.now();
     try {
       const decoded = decodeMessage(message.value, {
         format,
         maxBytes: this.opts.maxMessageBytes,
         messageTimestamp: message.timestamp,
         limits: this.opts.ingestLimits,
-        now: this.opts.ingestLimits ? this.now() : undefined,
+        now: this.opts.ingestLimits ? now : undefined,
       });
       if (decoded.format === 'collectd') {
         points = [];
-        const now = this.now();
         for (const s of decoded.samples) {
           const r = this.rates.convert(s, now);
           if (r.point) points.push(r.point);
@@ -146,7 +147,7 @@ export class Processor {
       throw e;
     }
     const at: Position = { topic: message.topic, partition: message.partition, offset: message.offset };
-    for (const p of points) this.score(p, ticket, at);
+    for (const p of points) this.score(p, ticket, at, now);
     return undefined;
   }
 
@@ -257,7 +258,12 @@ export class Processor {
     return removed;
   }
 
-  private score(p: MetricPoint, ticket: AckTarget & { expect(n: number): void }, at: Position): void {
+  private score(
+    p: MetricPoint,
+    ticket: AckTarget & { expect(n: number): void },
+    at: Position,
+    now: number
+  ): void {
     const key = seriesKey(p.metric, p.labels);
     let st = this.series.get(key);
     if (st?.skipThrough !== undefined) {
@@ -294,7 +300,7 @@ export class Processor {
       this.series.set(key, st);
       this.hooks.seriesCreated?.(key);
     }
-    st.lastSeen = this.now();
+    st.lastSeen = now;
     st.dirty = true;
     // Detectors need non-decreasing time; an older or repeated timestamp is a
     // re-delivery (at-least-once) or a late point, already reflected in Prometheus.
@@ -315,10 +321,8 @@ export class Processor {
       this.hooks.pointDropped?.('detector_error', p);
       return;
     }
-    const values = outputValues(out);
-    let n = 0;
-    for (const v of values) if (v !== undefined) n++;
-    ticket.expect(n);
+    const values = scratchValues;
+    ticket.expect(fillOutputValues(out, values));
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       if (v !== undefined) this.sink.add(st.shard, st.labelSets[i], v, p.timestamp, ticket);
@@ -334,6 +338,9 @@ export class Processor {
     st.anomalous = out.isAnomaly;
   }
 }
+
+/** One point's output values at a time (scoring is synchronous), not an array per point. */
+const scratchValues = new Array<number | undefined>(OUTPUT_NAMES.length);
 
 /** FNV-1a: a fast, stable string hash to pick a series' sink shard. */
 function fnv1a(s: string): number {

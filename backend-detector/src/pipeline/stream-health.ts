@@ -21,6 +21,8 @@ export class StreamHealth {
   firstMessageAt = 0;
   lastMessageAt = 0;
   pointsScored = 0;
+  /** pointsScored as of the last takeScored(). */
+  private reportedScored = 0;
   sinkWriteErrors = 0;
   sinkRejected = 0;
   startedAt: number;
@@ -40,6 +42,17 @@ export class StreamHealth {
   /** The parts health is read from (they are built after this, and count into it). */
   watch(sources: HealthSources): void {
     this.sources = sources;
+  }
+
+  /**
+   * Points scored since the last call, added to the points/s window. Called once per batch:
+   * per point, the window's clock read and the counter's update were a measurable cost.
+   */
+  takeScored(): number {
+    const n = this.pointsScored - this.reportedScored;
+    this.reportedScored = this.pointsScored;
+    if (n > 0) this.points.add(n);
+    return n;
   }
 
   readiness(): { ready: boolean; reasons: string[] } {

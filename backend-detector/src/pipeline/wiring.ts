@@ -138,7 +138,10 @@ export function buildPipeline(ctx: WiringContext, deps: WiringDeps): Pipeline {
     deadLetter: (letters, heartbeat) => dlq.write(letters, heartbeat, () => health.stopping),
     lag,
     health,
-    afterBatch: noteActive,
+    afterBatch: () => {
+      metrics.pointsScored.inc(health.takeScored());
+      noteActive();
+    },
     clock,
     metrics,
   });
@@ -227,11 +230,8 @@ function buildProcessor(
       outputLabels: config.outputLabels,
     },
     {
-      pointScored: () => {
-        health.pointsScored++;
-        metrics.pointsScored.inc();
-        health.points.add();
-      },
+      // The counter and the rate window follow once per batch (see afterBatch).
+      pointScored: () => void health.pointsScored++,
       anomalyOpened: () => {
         metrics.anomalies.inc();
         health.anomalies.add();
