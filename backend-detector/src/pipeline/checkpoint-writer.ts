@@ -79,7 +79,9 @@ export class CheckpointWriter {
           if (idle.length > 0) d.seriesForgotten();
           tombstones = capture.tombstones(idle);
         }
-        const slice = capture.take(d.processor, next, d.clock.now() + CHECKPOINT_SLICE_MS);
+        const slice = capture.take(d.processor, next, d.clock.now() + CHECKPOINT_SLICE_MS, () =>
+          d.clock.now()
+        );
         slice.records.unshift(...tombstones);
         return slice;
       });

@@ -36,7 +36,7 @@ export function deadLetterRecord({ message: m, reason, detail }: DeadLetter): Me
 export class DeadLetterWriter {
   /** Dead letters written since start, by reason (for /api/status). */
   readonly byReason: Record<string, number> = {};
-  private readonly logLimiter = new LogLimiter();
+  private readonly logLimiter: LogLimiter;
 
   constructor(
     private readonly producer: Pick<Producer, 'send'>,
@@ -45,7 +45,9 @@ export class DeadLetterWriter {
     private readonly clock: Clock,
     private readonly metrics: Pick<DetectorMetrics, 'messagesInvalid' | 'dlqWriteFailures'>,
     private readonly logger: Logger
-  ) {}
+  ) {
+    this.logLimiter = new LogLimiter(undefined, undefined, () => clock.now());
+  }
 
   /** Write `letters`; false if `stopping()` turned true before Kafka took them all. */
   async write(

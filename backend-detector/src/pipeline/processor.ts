@@ -86,6 +86,9 @@ interface SeriesState {
   skipThrough?: bigint;
 }
 
+/** What a message's samples are acknowledged to (its batch's ticket). */
+type BatchTicket = AckTarget & { expect(n: number): void };
+
 /** A series' place in the input, for checkpoints. */
 interface Position {
   topic: string;
@@ -116,11 +119,7 @@ export class Processor {
   }
 
   /** Decode and score one message; returns a dead letter instead of throwing on bad input. */
-  process(
-    message: RawMessage,
-    format: InputFormat,
-    ticket: AckTarget & { expect(n: number): void }
-  ): DeadLetter | undefined {
+  process(message: RawMessage, format: InputFormat, ticket: BatchTicket): DeadLetter | undefined {
     let points: MetricPoint[];
     // Read once per message: the clock is a cost at this rate (points of one message share it).
     const now = this.now();
@@ -258,12 +257,7 @@ export class Processor {
     return removed;
   }
 
-  private score(
-    p: MetricPoint,
-    ticket: AckTarget & { expect(n: number): void },
-    at: Position,
-    now: number
-  ): void {
+  private score(p: MetricPoint, ticket: BatchTicket, at: Position, now: number): void {
     const key = seriesKey(p.metric, p.labels);
     let st = this.series.get(key);
     if (st?.skipThrough !== undefined) {

@@ -212,7 +212,7 @@ function buildSink(
 
 /** The processor (decode → series → detector → sink), counting into metrics and health. */
 function buildProcessor(
-  { config, metrics, logger }: WiringContext,
+  { config, clock, metrics, logger }: WiringContext,
   sink: RemoteWriteSink,
   createDetector: (seriesKey: string) => SeriesDetector,
   health: StreamHealth,
@@ -247,7 +247,8 @@ function buildProcessor(
         ),
       seriesCreated: () => metrics.activeSeries.set(processor.activeSeries),
       modelFitted: (n) => metrics.modelFits.inc(n),
-    }
+    },
+    () => clock.now()
   );
   return processor;
 }
