@@ -10,13 +10,17 @@
  *     minus its RSS after joining the group with nothing consumed, both after a full GC;
  *  3. latency: the same warmed detector under a paced live load (20,000 points/s), p50/p99
  *     from handing a point to the producer to the acknowledgement of its samples;
- *  4. the ceiling: a bare kafkajs consumer group reading the same backlog, in this run.
+ *  4. the ceiling: a bare kafkajs consumer group reading the same backlog, in this run;
+ *  5. the pipeline's cost: the detector's CPU per point in the live phase beside `replay`'s CPU
+ *     per point on one series (CSV parsing and writing included), measured in this run;
+ *  6. scale-out: the backlog consumed by a group of one, then of two detector processes
+ *     (each group on a topic of its own), and the group's throughput in each case.
  * Topics, group ids and the `bench` label are unique per run; the topics and the Prometheus
  * series are deleted afterwards.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { DEFAULT_DETECTOR_CONFIG } from '../src/model/config';
@@ -26,8 +30,9 @@ import type { TimeSeries } from '../src/sink/proto';
 import { PacedProducer, type OutgoingMessage, type SendStats } from '../src/simulate/kafka';
 import { planFleet, rowMessages, type FleetSeries } from '../src/simulate/kafka-plan';
 import { METRIC_KINDS } from '../src/simulate/metrics';
-import { portOpen } from '../test/integration/services';
+import { portOpen } from '../test/support/services';
 import type { FromDetector, ToDetector } from './e2e-budget-protocol';
+import { child as replayChild, writeSeries } from './replay.bench';
 
 const KAFKA = process.env.ANOMALYLENS_BENCH_KAFKA ?? '127.0.0.1:9092';
 const PROMETHEUS = process.env.ANOMALYLENS_BENCH_PROMETHEUS ?? 'http://127.0.0.1:9090';
@@ -43,6 +48,10 @@ export interface BudgetOptions {
   partitions: number;
   latencyRate: number;
   latencySeconds: number;
+  /** Rows of the one series `replay` scores for the per-point peer. */
+  replayRows: number;
+  /** 0: leave out the scale-out phase (one vs two detector processes). */
+  scaleout: number;
 }
 
 export const DEFAULT_BUDGET: BudgetOptions = {
@@ -53,6 +62,8 @@ export const DEFAULT_BUDGET: BudgetOptions = {
   partitions: 4,
   latencyRate: 20_000,
   latencySeconds: 20,
+  replayRows: 300_000,
+  scaleout: 1,
 };
 
 /** Model fits per series while a series goes from `from` to `to` points (the detector's schedule). */
@@ -73,12 +84,16 @@ export function budgetOptionsFromEnv(env = process.env): BudgetOptions {
     ANOMALYLENS_BENCH_PARTITIONS: 'partitions',
     ANOMALYLENS_BENCH_LATENCY_RATE: 'latencyRate',
     ANOMALYLENS_BENCH_LATENCY_SECONDS: 'latencySeconds',
+    ANOMALYLENS_BENCH_REPLAY_ROWS: 'replayRows',
+    ANOMALYLENS_BENCH_SCALEOUT: 'scaleout',
   };
   for (const [name, field] of Object.entries(names)) {
     const raw = env[name];
     if (raw === undefined) continue;
     const v = Number(raw);
-    if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer (got '${raw}')`);
+    const min = field === 'scaleout' ? 0 : 1;
+    if (!Number.isInteger(v) || v < min)
+      throw new Error(`${name} must be an integer >= ${min} (got '${raw}')`);
     o[field] = v;
   }
   return o;
@@ -117,6 +132,10 @@ export interface BudgetResult {
   };
   /** The child's latency report, with the live load's actual rate and size. */
   latency?: Omit<Extract<FromDetector, { type: 'latency' }>, 'type'> & { rate: number; points: number };
+  /** `replay`'s CPU per point on one series in this run (the live pipeline's peer). */
+  replay?: { rows: number; cpuMicrosPerPoint: number };
+  /** The backlog consumed by a group of one, then two, detector processes. */
+  scaleout?: Array<{ processes: number; points: number; seconds: number; pointsPerSecond: number }>;
   cleanup?: string;
 }
 
@@ -202,7 +221,8 @@ class DetectorChild {
   }
 }
 
-function startDetector(topic: string): DetectorChild {
+/** A detector process in group `<run>-<name>`, checkpointing to `<run>-<name>-models`. */
+function startDetector(topic: string, name = 'detector'): DetectorChild {
   const profileDir = process.env.ANOMALYLENS_BENCH_CPU_PROF;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const env: NodeJS.ProcessEnv = {
@@ -210,8 +230,8 @@ function startDetector(topic: string): DetectorChild {
     ANOMALYLENS_KAFKA_BROKERS: KAFKA,
     ANOMALYLENS_REMOTE_WRITE_URL: `${PROMETHEUS}/api/v1/write`,
     ANOMALYLENS_INPUT_TOPICS: `${topic}:native`,
-    ANOMALYLENS_KAFKA_GROUP_ID: `${run}-detector`,
-    ANOMALYLENS_MODELS_TOPIC: `${run}-models`,
+    ANOMALYLENS_KAFKA_GROUP_ID: `${run}-${name}`,
+    ANOMALYLENS_MODELS_TOPIC: `${run}-${name}-models`,
     ANOMALYLENS_KAFKA_FROM_BEGINNING: 'true',
     ANOMALYLENS_HTTP_HOST: '127.0.0.1',
     ANOMALYLENS_HTTP_PORT: '0',
@@ -398,7 +418,8 @@ async function cleanup(topics: string[]): Promise<string> {
     await admin.connect();
     const existing = new Set(await admin.listTopics());
     await admin.deleteTopics({ topics: topics.filter((t) => existing.has(t)) });
-    await admin.deleteGroups([`${run}-detector`, `${run}-raw`, `${run}-raw-latency`]).catch(() => undefined);
+    const groups = ['detector', 'raw', 'raw-latency', 'scale-1', 'scale-2'].map((g) => `${run}-${g}`);
+    await admin.deleteGroups(groups).catch(() => undefined);
     done.push('topics deleted');
   } catch (e) {
     done.push(`topics kept (${(e as Error).message})`);
@@ -423,6 +444,73 @@ async function cleanup(topics: string[]): Promise<string> {
   return done.join(', ');
 }
 
+/** `replay`'s CPU per point on one series of `rows` rows, CSV parsing and writing included. */
+function replayPeer(rows: number): { rows: number; cpuMicrosPerPoint: number } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'al-bench-budget-replay-'));
+  try {
+    progress(`replay peer: ${n(rows)} rows`);
+    const input = path.join(dir, 'series.csv');
+    writeSeries(input, rows);
+    const r = replayChild('replay', input, path.join(dir, 'out.csv'));
+    return { rows: r.rows, cpuMicrosPerPoint: (r.cpuMs * 1000) / r.rows };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A group of `processes` detector processes on a topic of its own: once every process has
+ * joined (so no rebalance falls into the measurement), the backlog rows are produced and the
+ * group's points/s is taken from the first progress report with points scored to the moment
+ * every point is scored and acknowledged (each process reports every 0.5 s).
+ */
+async function groupThroughput(
+  o: BudgetOptions,
+  processes: number,
+  fleet: FleetSeries[],
+  rows: number
+): Promise<{ processes: number; points: number; seconds: number; pointsPerSecond: number }> {
+  const topic = `${run}-scale-${processes}`;
+  await createTopic(topic, o.partitions);
+  const children = Array.from({ length: processes }, () => startDetector(topic, `scale-${processes}`));
+  try {
+    await Promise.all(children.map((c) => c.next('ready')));
+    const points = fleet.length * rows;
+    const scored = () => children.reduce((sum, c) => sum + c.lastProgress.scored, 0);
+    const pending = () => children.reduce((sum, c) => sum + c.lastProgress.pending, 0);
+    let first = 0;
+    let firstScored = 0;
+    const producing = produce(
+      topic,
+      o.partitions,
+      0,
+      500,
+      rowsOf(fleet, 0, rows),
+      `scale-out backlog`,
+      points
+    );
+    producing.catch(() => undefined);
+    const deadline = Date.now() + 1_800_000;
+    while (scored() < points || pending() > 0) {
+      if (Date.now() > deadline)
+        throw new Error(`timed out: the group of ${processes} scored ${scored()}/${points}`);
+      if (first === 0 && scored() > 0) [first, firstScored] = [Date.now(), scored()];
+      progress(`scale-out, ${processes} detector process(es): ${n(scored())}/${n(points)} points scored`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const seconds = (Date.now() - first) / 1000;
+    await producing;
+    return {
+      processes,
+      points: points - firstScored,
+      seconds,
+      pointsPerSecond: (points - firstScored) / seconds,
+    };
+  } finally {
+    for (const c of children) if (c.proc.exitCode === null) c.proc.kill('SIGKILL');
+  }
+}
+
 export async function benchBudget(o: BudgetOptions = budgetOptionsFromEnv()): Promise<BudgetResult> {
   const [kUp, pUp] = await Promise.all([portOpen(KAFKA), portOpen(PROMETHEUS)]);
   if (!kUp || !pUp) {
@@ -443,7 +531,13 @@ export async function benchBudget(o: BudgetOptions = budgetOptionsFromEnv()): Pr
   await createTopic(topic, o.partitions);
   const prom = await prometheusCeiling(series);
   const child = startDetector(topic);
-  const topics = [topic, `${run}-models`, `${run}-raw-latency`];
+  const topics = [
+    topic,
+    `${run}-detector-models`,
+    `${run}-raw-latency`,
+    `${run}-scale-1-models`,
+    `${run}-scale-2-models`,
+  ];
   try {
     const ready = await child.next('ready');
     const scoring = () => `; detector scored ${n(child.lastProgress.scored)}`;
@@ -516,6 +610,14 @@ export async function benchBudget(o: BudgetOptions = budgetOptionsFromEnv()): Pr
       child.proc.exitCode !== null ? resolve(null) : child.proc.once('exit', resolve)
     );
 
+    r.replay = replayPeer(o.replayRows);
+    if (o.scaleout > 0) {
+      r.scaleout = [
+        await groupThroughput(o, 1, fleet, backlogRows),
+        await groupThroughput(o, 2, fleet, backlogRows),
+      ];
+    }
+
     const rawSeconds = await rawConsume(topic, totalPoints + live.points, o.metrics);
     const rawPoints = totalPoints + live.points;
     r.ceiling = {
@@ -572,6 +674,20 @@ export function formatBudget(r: BudgetResult): string {
       `p50 ${n(l.p50Ms)} ms, p99 ${n(l.p99Ms)} ms, max ${n(l.maxMs)} ms` +
       `; aim p99 < ${AIMS.p99Ms} ms: ${verdict(l.p99Ms < AIMS.p99Ms)}; detector CPU ${l.cpuMicrosPerPoint.toFixed(1)} µs per point`,
     `  ceiling: the same load produce → bare kafkajs eachBatch: p50 ${n(c.p50Ms ?? NaN)} ms, p99 ${n(c.p99Ms ?? NaN)} ms`,
+    `pipeline cost: detector CPU ${l.cpuMicrosPerPoint.toFixed(1)} µs per point in the live phase vs replay ${r.replay!.cpuMicrosPerPoint.toFixed(1)} µs per point ` +
+      `(one ${n(r.replay!.rows)}-row series, CSV parse and write included, same run): ratio ${(l.cpuMicrosPerPoint / r.replay!.cpuMicrosPerPoint).toFixed(2)}; aim <= 2: ${verdict(l.cpuMicrosPerPoint <= 2 * r.replay!.cpuMicrosPerPoint)}`,
+    ...(r.scaleout
+      ? [
+          `scale-out, the backlog (fresh models, warm-up included) by a group of: ` +
+            r.scaleout
+              .map(
+                (g) =>
+                  `${g.processes} detector process(es) ${n(g.pointsPerSecond)} points/s (${n(g.points)} points in ${g.seconds.toFixed(1)} s)`
+              )
+              .join(', ') +
+            `; 2 vs 1: ${(r.scaleout[1].pointsPerSecond / r.scaleout[0].pointsPerSecond).toFixed(2)} × (the processes share ${cpus().length} cores with Kafka, Prometheus and the producer)`,
+        ]
+      : []),
     `model-state checkpoints over the run: ${l.checkpoints.count} partition checkpoints, ${mb(l.checkpoints.bytes)} written, ` +
       `${l.checkpoints.meanSeconds.toFixed(2)} s on average, the longest ≤ ${l.checkpoints.longestAtMostSeconds} s (interval ${n(l.checkpoints.intervalMs)} ms per partition); ` +
       `in the live phase (no refits) ${l.liveCheckpoints.count} finished, ${n(l.liveCheckpoints.states)} records, ${(l.liveCheckpoints.bytes / Math.max(1, l.liveCheckpoints.states) / 1024).toFixed(1)} KB per record`,

@@ -15,7 +15,7 @@ import { DetectorService } from '../src/pipeline/service';
 import { PacedProducer, type OutgoingMessage } from '../src/simulate/kafka';
 import { planFleet, rowMessages, type FleetOptions } from '../src/simulate/kafka-plan';
 import { METRIC_KINDS } from '../src/simulate/metrics';
-import { portOpen } from '../test/integration/services';
+import { portOpen } from '../test/support/services';
 
 const KAFKA = process.env.ANOMALYLENS_BENCH_KAFKA ?? '127.0.0.1:9092';
 const PROMETHEUS = process.env.ANOMALYLENS_BENCH_PROMETHEUS ?? 'http://127.0.0.1:9090';

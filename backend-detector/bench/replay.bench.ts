@@ -12,12 +12,12 @@ import { Bench, fmt, table } from './harness';
 const ROWS = 1_050_000;
 
 /** NAB-format file: a 5-minute metric with daily/weekly seasonality, noise and rare spikes. */
-function writeSeries(file: string): void {
+export function writeSeries(file: string, rows = ROWS): void {
   const fd = fs.openSync(file, 'w');
   const start = Date.UTC(2020, 0, 1);
   let x = 12345;
   let chunk = 'timestamp,value\n';
-  for (let i = 0; i < ROWS; i++) {
+  for (let i = 0; i < rows; i++) {
     x = (x * 16807) % 2147483647;
     const noise = x / 2147483647 - 0.5;
     const day = Math.sin((2 * Math.PI * (i % 288)) / 288);
@@ -34,14 +34,15 @@ function writeSeries(file: string): void {
   fs.closeSync(fd);
 }
 
-interface ChildResult {
+export interface ChildResult {
   rows: number;
   ms: number;
   cpuMs: number;
   maxRssKB: number;
 }
 
-function child(mode: 'replay' | 'ceiling', input: string, output: string): ChildResult {
+/** One replay (or its ceiling) of `input` in a process of its own. */
+export function child(mode: 'replay' | 'ceiling', input: string, output: string): ChildResult {
   const out = execFileSync(process.execPath, [path.join(__dirname, 'replayChild.js'), mode, input, output], {
     encoding: 'utf8',
   });

@@ -8,7 +8,7 @@ import { DetectorOutput, SeriesDetector } from '../src/model/types';
 
 /** Everything replay does except scoring: same reader, parser, formatter and writer. */
 function passthrough(): SeriesDetector {
-  return {
+  const detector = {
     update(timestamp: number, value: number): DetectorOutput {
       return {
         timestamp,
@@ -27,6 +27,7 @@ function passthrough(): SeriesDetector {
     },
     fits: 0,
   };
+  return detector;
 }
 
 async function main(): Promise<void> {

@@ -3,6 +3,15 @@
 // Render time = React commit + uPlot's first draw of the panel (harness `render`).
 import { openHarness } from './browser.mjs';
 
+// `npm run bench -- <name>` at the root passes the filter to every workspace: run only when
+// it names this bench (the backend's filters, e.g. e2e-budget, must not start a browser).
+const NAME = 'panel-render';
+const filter = process.argv.slice(2);
+if (filter.length > 0 && !filter.some((f) => NAME.includes(f))) {
+  console.log(`plugin bench ${NAME} skipped: not selected by ${filter.join(', ')}`);
+  process.exit(0);
+}
+
 const SERIES = 10;
 const POINTS = 10_000;
 const STEP_MS = 60_000;

@@ -3,7 +3,7 @@ import pluginJson from './plugin.json';
 export const PLUGIN_ID = pluginJson.id;
 export const PLUGIN_BASE_URL = `/a/${pluginJson.id}`;
 
-/** Fixed names shared with provisioning/ (see ARCHITECTURE.md). */
+/** Fixed names shared with provisioning/ (plugin ids, datasource uid, dashboard uids). */
 export const DATASOURCE_UID = 'anomalylens-prometheus';
 export const OVERVIEW_DASHBOARD_UID = 'anomalylens-overview';
 export const STREAM_HEALTH_DASHBOARD_UID = 'anomalylens-stream-health';

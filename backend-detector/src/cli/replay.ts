@@ -3,7 +3,8 @@ import * as path from 'path';
 import { DetectorConfig } from '../model/config';
 import { createSeriesDetector } from '../model/detector';
 import { SeriesDetector } from '../model/types';
-import { parseTimestamp, parseValue, readLines, splitCsv } from './csvLines';
+import { CSV_HEADER_EXPECTED, parseCsvHeader } from '../csv/columns';
+import { parseTimestamp, parseValue, readLines, splitCsv } from '../csv/read';
 import { Progress } from './progress';
 
 const HELP = `usage: anomaly-lens replay --input <file.csv|dir> --output <file.csv|dir> [--config <file.json>]
@@ -138,18 +139,12 @@ export async function replayFile(
     let sawHeader = false;
     for await (const [line, lineNo] of readLines(inFile)) {
       if (!sawHeader) {
-        const header = splitCsv(line.charCodeAt(0) === 0xfeff ? line.slice(1) : line).map((h) =>
-          h.trim().toLowerCase()
-        );
-        tsCol = header.indexOf('timestamp');
-        valCol = header.indexOf('value');
-        if (tsCol === -1 || valCol === -1) {
-          throw new InputError(
-            inFile,
-            lineNo,
-            `missing header: expected columns 'timestamp,value', got '${line}'`
-          );
+        const header = parseCsvHeader(line);
+        if (!header) {
+          throw new InputError(inFile, lineNo, `missing header: ${CSV_HEADER_EXPECTED}, got '${line}'`);
         }
+        tsCol = header.timestamp;
+        valCol = header.value;
         sawHeader = true;
         out.write(OUTPUT_HEADER + '\n');
         continue;

@@ -5,7 +5,7 @@
 import { DEFAULT_DATASET_OPTIONS, DatasetOptions, generateDataset } from '../simulate/dataset';
 import { writeDataset } from '../simulate/file-output';
 import { ANOMALY_KINDS } from '../simulate/generator';
-import { wantsKafka } from '../simulate/kafka-args';
+import { wantsKafka } from './simulate-args';
 import { METRIC_KINDS } from '../simulate/metrics';
 import {
   parseDurationMs,
@@ -55,8 +55,8 @@ export function parseDatasetOptions(values: Record<string, string | boolean | un
 }
 
 export async function run(argv: string[]): Promise<number> {
-  // `--to kafka` and `--from <csv>` have options of their own (simulate/kafka-cli.ts).
-  if (wantsKafka(argv)) return (await import('../simulate/kafka-cli')).runKafkaSimulate(argv);
+  // `--to kafka` and `--from <csv>` have options of their own (cli/simulate-kafka.ts).
+  if (wantsKafka(argv)) return (await import('./simulate-kafka')).runKafkaSimulate(argv);
   try {
     const values = parseOptions(argv, {
       to: { type: 'string', default: 'file' },

@@ -9,6 +9,8 @@
  * Pure logic, no I/O; state is JSON-safe so the pipeline can checkpoint it.
  */
 
+import { SEVERITY_THRESHOLDS } from './severity';
+
 export type Severity = 'minor' | 'major' | 'critical';
 
 export interface EventTrackerConfig {
@@ -20,7 +22,7 @@ export interface EventTrackerConfig {
   closeAfter: number;
   /** Longest event in points before it is closed and may re-open (default 1440). */
   maxDuration: number;
-  /** Peak score at or above which an event is major / critical (defaults 2 and 4). */
+  /** Peak score at or above which an event is major / critical (defaults: SEVERITY_THRESHOLDS). */
   majorAt: number;
   criticalAt: number;
 }
@@ -30,8 +32,8 @@ export const DEFAULT_EVENT_CONFIG: EventTrackerConfig = {
   closeThreshold: 0.75,
   closeAfter: 3,
   maxDuration: 1440,
-  majorAt: 2,
-  criticalAt: 4,
+  majorAt: SEVERITY_THRESHOLDS.major,
+  criticalAt: SEVERITY_THRESHOLDS.critical,
 };
 
 export interface AnomalyEvent {

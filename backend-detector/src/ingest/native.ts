@@ -3,7 +3,7 @@ import { parseNativeTimestamp } from './timestamps';
 import { InvalidMessageError, type MetricPoint } from './types';
 
 /**
- * The native format of ARCHITECTURE.md: one JSON object or an array of them,
+ * The native format (docs/detector-service.md, "Native JSON"): one JSON object or an array of them,
  * `{ts, metric, value, labels?}`. A message is taken whole or dead-lettered whole, so
  * a bad element rejects the message (its index is in the reason detail).
  */

@@ -152,3 +152,33 @@ export function decodeDetectorState(bytes: Uint8Array, config: DetectorConfig): 
   }
   return detector;
 }
+
+/**
+ * The forest is the tail of the state's body, right before the CRC (the detector writes it
+ * last; `forestStateBytes` says how long it is). Checkpoints store it apart because it changes
+ * only at a refit; these two cut it out and put it back, so no caller edits the layout.
+ */
+export function splitForestFromState(
+  state: Uint8Array,
+  forestBytes: number
+): { withoutForest: Buffer; forest: Uint8Array } {
+  const end = state.length - CRC_BYTES;
+  const start = end - forestBytes;
+  if (forestBytes <= 0 || start < 0) {
+    throw new RangeError(`no forest of ${forestBytes} bytes in this state`);
+  }
+  return {
+    withoutForest: Buffer.concat([state.subarray(0, start), state.subarray(end)]),
+    forest: state.subarray(start, end),
+  };
+}
+
+/**
+ * A whole state from splitForestFromState's two parts. The CRC covers the joined bytes, so a
+ * forest that is not this state's own fails decodeDetectorState rather than being misread.
+ */
+export function joinForestToState(withoutForest: Uint8Array, forest: Uint8Array): Buffer {
+  const split = withoutForest.length - CRC_BYTES;
+  if (split < 0) throw new IncompatibleStateError('corrupt', 'state truncated');
+  return Buffer.concat([withoutForest.subarray(0, split), forest, withoutForest.subarray(split)]);
+}

@@ -66,7 +66,12 @@ export class CheckpointCapture {
    * left, as of `next - 1`, the partition's last processed offset; call between two of its
    * batches.
    */
-  take(processor: Processor, next: bigint, deadline: number): CheckpointSlice {
+  take(
+    processor: Pick<Processor, 'takeCheckpoints'>,
+    next: bigint,
+    deadline: number,
+    now: () => number = Date.now
+  ): CheckpointSlice {
     const offset = next - 1n;
     this.first ??= offset;
     this.sliceOffset = offset.toString();
@@ -105,7 +110,7 @@ export class CheckpointCapture {
         sourcePartition: this.partition,
       });
       slice.bytes += value.length;
-    } while (Date.now() < deadline);
+    } while (now() < deadline);
     return slice;
   }
 }

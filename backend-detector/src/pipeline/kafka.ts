@@ -1,7 +1,17 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { logLevel as KafkaLogLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
+import {
+  Kafka,
+  logLevel as KafkaLogLevel,
+  Partitioners,
+  type Admin,
+  type Consumer,
+  type KafkaConfig,
+  type LogEntry,
+  type Producer,
+  type SASLOptions,
+} from 'kafkajs';
 import type { Logger } from 'pino';
 import type { DetectorConfig } from '../config/load';
 
@@ -42,6 +52,35 @@ export function kafkaClientConfig(c: DetectorConfig, logger: Logger): KafkaConfi
 }
 
 /** A broker's TLS endpoint refused us or we refused it: a setup problem that retrying cannot fix. */
+export interface KafkaClients {
+  kafka: Kafka;
+  consumer: Consumer;
+  producer: Producer;
+  admin: Admin;
+}
+
+/** The service's consumer (in the group), producer (dead letters, model states) and admin client. */
+export function createKafkaClients(c: DetectorConfig, logger: Logger): KafkaClients {
+  const kafka = new Kafka(kafkaClientConfig(c, logger));
+  const consumer = kafka.consumer({
+    groupId: c.kafkaGroupId,
+    sessionTimeout: c.kafkaSessionTimeoutMs,
+    heartbeatInterval: Math.min(3000, Math.floor(c.kafkaSessionTimeoutMs / 3)),
+    allowAutoTopicCreation: false,
+    // The broker answers a fetch once 64 KB are there or 250 ms have passed. With the
+    // default (1 byte) a paced stream was fetched a few messages at a time, and the fetches'
+    // round trips and decoding were a large part of the live pipeline's CPU per point
+    // (e2e-budget live profile). 250 ms also bounds how long an idle fetch holds up a shutdown.
+    minBytes: 64 * 1024,
+    maxWaitTimeInMs: 250,
+  });
+  const producer = kafka.producer({
+    allowAutoTopicCreation: true,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  return { kafka, consumer, producer, admin: kafka.admin() };
+}
+
 export class KafkaTlsError extends Error {
   constructor(
     message: string,

@@ -7,13 +7,14 @@
  *   "ALCP" | u8 framing version | u32 meta length | meta (UTF-8 JSON) | detector state bytes
  *
  * The forest, about half of a state, changes only when the series refits. From framing
- * version 2 its bytes (the tail of the detector state, right before the state's CRC) are cut
- * out into a record of their own, written only after a refit:
+ * version 2 its bytes are cut out of the detector state (model/state-codec's
+ * splitForestFromState) into a record of their own, written only after a refit:
  *   "ALFT" | u8 framing version | forest bytes          key: forestKey(...)
  * and the state record's meta says how many bytes were cut (`f`). A restore puts them back
  * before decoding; the state's CRC covers the reassembled bytes, so a forest that does not
  * belong to the state (a crash between the two writes) is rejected, never misread.
  */
+import { joinForestToState, splitForestFromState } from '../model/state-codec';
 import type { SeriesDetector } from '../model/types';
 
 const MAGIC = Buffer.from('ALCP', 'ascii');
@@ -22,8 +23,6 @@ const FOREST_MAGIC = Buffer.from('ALFT', 'ascii');
 export const CHECKPOINT_FRAMING_VERSION = 2;
 /** Framing versions this build reads (1: the forest always inside the state). */
 const READABLE_FRAMING_VERSIONS = new Set([1, 2]);
-/** Bytes after the forest in a detector state: its CRC-32. */
-const STATE_TRAILER_BYTES = 4;
 
 /** Record headers: readable without decoding the value (tools, compatibility checks). */
 export const CHECKPOINT_HEADERS = {
@@ -135,24 +134,16 @@ export function encodeCheckpoint(c: SeriesCheckpoint): Buffer {
   head.writeUInt8(CHECKPOINT_FRAMING_VERSION, MAGIC.length);
   head.writeUInt32BE(json.length, MAGIC.length + 1);
   if (forest === 0) return Buffer.concat([head, json, c.model]);
-  const { start, end } = forestRange(c.model, forest);
-  return Buffer.concat([head, json, c.model.subarray(0, start), c.model.subarray(end)]);
+  return Buffer.concat([head, json, splitForestFromState(c.model, forest).withoutForest]);
 }
 
 /** The forest record of a checkpoint whose `forestBytes` > 0. */
 export function encodeForestRecord(c: SeriesCheckpoint): Buffer {
-  const { start, end } = forestRange(c.model, c.forestBytes ?? 0);
+  const { forest } = splitForestFromState(c.model, c.forestBytes ?? 0);
   const head = Buffer.alloc(FOREST_MAGIC.length + 1);
   FOREST_MAGIC.copy(head, 0);
   head.writeUInt8(CHECKPOINT_FRAMING_VERSION, FOREST_MAGIC.length);
-  return Buffer.concat([head, c.model.subarray(start, end)]);
-}
-
-function forestRange(model: Uint8Array, forestBytes: number): { start: number; end: number } {
-  const end = model.length - STATE_TRAILER_BYTES;
-  const start = end - forestBytes;
-  if (forestBytes <= 0 || start < 0) throw new RangeError(`no forest of ${forestBytes} bytes in this state`);
-  return { start, end };
+  return Buffer.concat([head, forest]);
 }
 
 /**
@@ -170,9 +161,7 @@ export function joinForest(c: SeriesCheckpoint, forestRecord: Buffer | undefined
     throw new CheckpointFormatError(
       `the forest record has ${forestRecord.length - head} bytes, the state expects ${forest}`
     );
-  const split = c.model.length - STATE_TRAILER_BYTES;
-  if (split < 0) throw new CheckpointFormatError('checkpoint state truncated');
-  return Buffer.concat([c.model.subarray(0, split), forestRecord.subarray(head), c.model.subarray(split)]);
+  return joinForestToState(c.model, forestRecord.subarray(head));
 }
 
 /** Our magic bytes and a framing version this build reads, or CheckpointFormatError. */

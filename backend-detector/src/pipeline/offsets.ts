@@ -1,4 +1,5 @@
 import type { AckTarget } from '../sink/sink';
+import { parsePartitionKey, partitionKey, type PartitionKey } from './partition-key';
 
 export interface TopicPartitionOffset {
   topic: string;
@@ -58,7 +59,7 @@ interface PartitionState {
  * out of order (sharded sink), so done tickets wait behind earlier unfinished ones.
  */
 export class OffsetTracker {
-  private readonly partitions = new Map<string, PartitionState>();
+  private readonly partitions = new Map<PartitionKey, PartitionState>();
   private gen = 0;
 
   get generation(): number {
@@ -66,7 +67,7 @@ export class OffsetTracker {
   }
 
   open(topic: string, partition: number, lastOffset: string): Ticket {
-    const key = `${topic}\u0000${partition}`;
+    const key = partitionKey(topic, partition);
     let state = this.partitions.get(key);
     if (!state) {
       state = { tickets: [], through: [] };
@@ -106,7 +107,7 @@ export class OffsetTracker {
    * between batches, when every open batch of the partition is sealed.
    */
   whenAcknowledgedThrough(topic: string, partition: number, offset: bigint): Promise<boolean> {
-    const s = this.partitions.get(`${topic}\u0000${partition}`);
+    const s = this.partitions.get(partitionKey(topic, partition));
     if (!s || s.tickets.length === 0 || BigInt(s.tickets[0].lastOffset) > offset)
       return Promise.resolve(true);
     return new Promise((resolve) => s.through.push({ offset, resolve }));
@@ -117,8 +118,8 @@ export class OffsetTracker {
     const out: TopicPartitionOffset[] = [];
     for (const [key, s] of this.partitions) {
       if (s.committable === undefined) continue;
-      const [topic, partition] = key.split('\u0000');
-      out.push({ topic, partition: Number(partition), offset: (BigInt(s.committable) + 1n).toString() });
+      const { topic, partition } = parsePartitionKey(key);
+      out.push({ topic, partition, offset: (BigInt(s.committable) + 1n).toString() });
       s.committable = undefined;
     }
     return out;
@@ -127,7 +128,7 @@ export class OffsetTracker {
   /** Put offsets back when a commit failed, unless newer ones were recorded meanwhile. */
   restore(offsets: TopicPartitionOffset[]): void {
     for (const o of offsets) {
-      const s = this.partitions.get(`${o.topic}\u0000${o.partition}`);
+      const s = this.partitions.get(partitionKey(o.topic, o.partition));
       if (s && s.committable === undefined) s.committable = (BigInt(o.offset) - 1n).toString();
     }
   }

@@ -5,7 +5,8 @@ import { RateConverter, type RateSkip } from '../ingest/rates';
 import { InvalidMessageError, type InputFormat, type InvalidReason, type MetricPoint } from '../ingest/types';
 import type { DetectorOutput, SeriesDetector } from '../model/types';
 import type { DetectorStateCodec, SeriesCheckpoint } from './model-records';
-import { outputLabelSets, outputValues } from '../sink/output-series';
+import { partitionKey, type PartitionKey } from './partition-key';
+import { fillOutputValues, OUTPUT_NAMES, outputLabelSets } from '../sink/output-series';
 import type { Label } from '../sink/proto';
 import type { AckTarget } from '../sink/sink';
 
@@ -67,8 +68,8 @@ interface SeriesState {
   labels: Record<string, string>;
   labelSets: Label[][];
   shard: number;
-  /** `topic NUL partition` the series first arrived on: its checkpoints belong to that partition. */
-  source: string;
+  /** The partition the series first arrived on: its checkpoints belong to that partition. */
+  source: PartitionKey;
   lastTimestamp: number;
   lastSeen: number;
   anomalous: boolean;
@@ -85,15 +86,14 @@ interface SeriesState {
   skipThrough?: bigint;
 }
 
+/** What a message's samples are acknowledged to (its batch's ticket). */
+type BatchTicket = AckTarget & { expect(n: number): void };
+
 /** A series' place in the input, for checkpoints. */
 interface Position {
   topic: string;
   partition: number;
   offset: string;
-}
-
-function sourceOf(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`;
 }
 
 /**
@@ -119,23 +119,20 @@ export class Processor {
   }
 
   /** Decode and score one message; returns a dead letter instead of throwing on bad input. */
-  process(
-    message: RawMessage,
-    format: InputFormat,
-    ticket: AckTarget & { expect(n: number): void }
-  ): DeadLetter | undefined {
+  process(message: RawMessage, format: InputFormat, ticket: BatchTicket): DeadLetter | undefined {
     let points: MetricPoint[];
+    // Read once per message: the clock is a cost at this rate (points of one message share it).
+    const now = this.now();
     try {
       const decoded = decodeMessage(message.value, {
         format,
         maxBytes: this.opts.maxMessageBytes,
         messageTimestamp: message.timestamp,
         limits: this.opts.ingestLimits,
-        now: this.opts.ingestLimits ? this.now() : undefined,
+        now: this.opts.ingestLimits ? now : undefined,
       });
       if (decoded.format === 'collectd') {
         points = [];
-        const now = this.now();
         for (const s of decoded.samples) {
           const r = this.rates.convert(s, now);
           if (r.point) points.push(r.point);
@@ -149,7 +146,7 @@ export class Processor {
       throw e;
     }
     const at: Position = { topic: message.topic, partition: message.partition, offset: message.offset };
-    for (const p of points) this.score(p, ticket, at);
+    for (const p of points) this.score(p, ticket, at, now);
     return undefined;
   }
 
@@ -165,7 +162,7 @@ export class Processor {
     offset: () => string,
     codec: Pick<DetectorStateCodec, 'encode' | 'forestBytes'>
   ): Generator<SeriesCheckpoint> {
-    const source = sourceOf(topic, partition);
+    const source = partitionKey(topic, partition);
     for (const [key, st] of this.series) {
       if (st.source !== source || !st.dirty) continue;
       st.dirty = false;
@@ -190,7 +187,7 @@ export class Processor {
 
   /** Count every series of the partition as changed (their last checkpoint write failed). */
   markDirty(topic: string, partition: number): void {
-    const source = sourceOf(topic, partition);
+    const source = partitionKey(topic, partition);
     for (const st of this.series.values())
       if (st.source === source) {
         st.dirty = true;
@@ -206,7 +203,7 @@ export class Processor {
       labels: cp.labels,
       labelSets: outputLabelSets(cp.metric, cp.labels, this.opts.outputLabels),
       shard: fnv1a(cp.seriesKey) % this.opts.shards,
-      source: sourceOf(cp.sourceTopic, cp.sourcePartition),
+      source: partitionKey(cp.sourceTopic, cp.sourcePartition),
       lastTimestamp: cp.lastTimestamp,
       lastSeen: this.now(),
       anomalous: cp.anomalous,
@@ -233,7 +230,7 @@ export class Processor {
    * checkpoint writer turns them into tombstones).
    */
   evictIdleOf(topic: string, partition: number, idleMs: number): string[] {
-    const source = sourceOf(topic, partition);
+    const source = partitionKey(topic, partition);
     const cutoff = this.now() - idleMs;
     const removed: string[] = [];
     for (const [key, st] of this.series) {
@@ -260,7 +257,7 @@ export class Processor {
     return removed;
   }
 
-  private score(p: MetricPoint, ticket: AckTarget & { expect(n: number): void }, at: Position): void {
+  private score(p: MetricPoint, ticket: BatchTicket, at: Position, now: number): void {
     const key = seriesKey(p.metric, p.labels);
     let st = this.series.get(key);
     if (st?.skipThrough !== undefined) {
@@ -286,7 +283,7 @@ export class Processor {
         labels: p.labels,
         labelSets: outputLabelSets(p.metric, p.labels, this.opts.outputLabels),
         shard: fnv1a(key) % this.opts.shards,
-        source: sourceOf(at.topic, at.partition),
+        source: partitionKey(at.topic, at.partition),
         lastTimestamp: -Infinity,
         lastSeen: 0,
         anomalous: false,
@@ -297,7 +294,7 @@ export class Processor {
       this.series.set(key, st);
       this.hooks.seriesCreated?.(key);
     }
-    st.lastSeen = this.now();
+    st.lastSeen = now;
     st.dirty = true;
     // Detectors need non-decreasing time; an older or repeated timestamp is a
     // re-delivery (at-least-once) or a late point, already reflected in Prometheus.
@@ -318,10 +315,8 @@ export class Processor {
       this.hooks.pointDropped?.('detector_error', p);
       return;
     }
-    const values = outputValues(out);
-    let n = 0;
-    for (const v of values) if (v !== undefined) n++;
-    ticket.expect(n);
+    const values = scratchValues;
+    ticket.expect(fillOutputValues(out, values));
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       if (v !== undefined) this.sink.add(st.shard, st.labelSets[i], v, p.timestamp, ticket);
@@ -337,6 +332,9 @@ export class Processor {
     st.anomalous = out.isAnomaly;
   }
 }
+
+/** One point's output values at a time (scoring is synchronous), not an array per point. */
+const scratchValues = new Array<number | undefined>(OUTPUT_NAMES.length);
 
 /** FNV-1a: a fast, stable string hash to pick a series' sink shard. */
 function fnv1a(s: string): number {

@@ -25,7 +25,12 @@ export interface LabelSetRecord {
   index: number;
 }
 
-const records = new WeakMap<Label[], LabelSetRecord>();
+/**
+ * Each label set carries its record in a symbol-keyed property: a property read, where a
+ * WeakMap lookup per sample (six per point) showed up in the live-pipeline profile.
+ */
+const RECORD = Symbol('anomalylens.labelSetRecord');
+type WithRecord = Label[] & { [RECORD]?: LabelSetRecord };
 
 /** A TimeSeries whose label bytes are already known (the encoder skips the lookup). */
 export interface EncodableSeries extends TimeSeries {
@@ -57,10 +62,11 @@ export function encodedLabels(labels: Label[]): Buffer {
 
 /** The record of one label set (created, with its encoded bytes, on first use). */
 export function labelSetRecord(labels: Label[]): LabelSetRecord {
-  let record = records.get(labels);
+  const carrier = labels as WithRecord;
+  let record = carrier[RECORD];
   if (!record) {
     record = { bytes: encodeLabels(labels), request: -1, index: 0 };
-    records.set(labels, record);
+    Object.defineProperty(carrier, RECORD, { value: record, enumerable: false });
   }
   return record;
 }

@@ -1,7 +1,7 @@
 import type { DetectorOutput } from '../model/types';
 import type { Label } from './proto';
 
-/** The output series of ARCHITECTURE.md, in the order they are written per point. */
+/** The output series (docs/detector-service.md, "Output: remote write"), in the order they are written per point. */
 export const OUTPUT_NAMES = [
   'anomalylens_observed',
   'anomalylens_score',
@@ -33,18 +33,26 @@ function byName(a: Label, b: Label): number {
 }
 
 /**
- * Values of the six output series for one scored point, aligned with OUTPUT_NAMES.
- * The observed value and the score are always written (every input point is visible
- * in Prometheus); expected values are NaN while the model warms up and are skipped then.
+ * Values of the six output series for one scored point, aligned with OUTPUT_NAMES, written
+ * into `into` (the processor reuses one array rather than allocating one per point); returns
+ * how many are defined. The observed value and the score are always written (every input
+ * point is visible in Prometheus); expected values are NaN while the model warms up and are
+ * skipped then.
  */
+export function fillOutputValues(out: DetectorOutput, into: Array<number | undefined>): number {
+  into[0] = out.value;
+  into[1] = Number.isFinite(out.score) ? out.score : 0;
+  into[2] = out.isAnomaly ? 1 : 0;
+  let n = 3;
+  into[3] = Number.isFinite(out.expected) ? (n++, out.expected) : undefined;
+  into[4] = Number.isFinite(out.lower) ? (n++, out.lower) : undefined;
+  into[5] = Number.isFinite(out.upper) ? (n++, out.upper) : undefined;
+  return n;
+}
+
+/** fillOutputValues into a new array. */
 export function outputValues(out: DetectorOutput): Array<number | undefined> {
-  const finite = (v: number) => (Number.isFinite(v) ? v : undefined);
-  return [
-    out.value,
-    Number.isFinite(out.score) ? out.score : 0,
-    out.isAnomaly ? 1 : 0,
-    finite(out.expected),
-    finite(out.lower),
-    finite(out.upper),
-  ];
+  const values = new Array<number | undefined>(OUTPUT_NAMES.length);
+  fillOutputValues(out, values);
+  return values;
 }

@@ -1,15 +1,8 @@
 import { NetworkError, type WriteResponse } from './client';
 import { labelSetRecord, type EncodableSeries } from './encode';
 import type { Label, TimeSeries } from './proto';
-import {
-  backoffDelay,
-  classifyStatus,
-  isAuthFailure,
-  retryAfterMs,
-  sleep,
-  RetryAbortedError,
-  type BackoffOptions,
-} from './retry';
+import { backoffDelay, sleep, RetryAbortedError, type BackoffOptions } from '../retry/retry';
+import { classifyStatus, isAuthFailure, retryAfterMs } from './status';
 
 /** Whoever waits for samples to be acknowledged (the offset tracker's ticket). */
 export interface AckTarget {
@@ -45,7 +38,6 @@ export interface Entry {
   value: number;
   timestamp: number;
   ticket: AckTarget;
-  addedAt: number;
 }
 
 interface Shard {
@@ -55,6 +47,8 @@ interface Shard {
    * maxPendingSamples / shards entries) on every request.
    */
   chunks: Entry[][];
+  /** When each chunk got its first sample (the flush timer runs from the oldest). */
+  chunkStartedAt: number[];
   queued: number;
   inFlight: boolean;
   timer?: NodeJS.Timeout;
@@ -84,7 +78,12 @@ export class RemoteWriteSink {
     private readonly events: SinkEvents = {},
     private readonly now: () => number = Date.now
   ) {
-    this.shards = Array.from({ length: opts.shards }, () => ({ chunks: [], queued: 0, inFlight: false }));
+    this.shards = Array.from({ length: opts.shards }, () => ({
+      chunks: [],
+      chunkStartedAt: [],
+      queued: 0,
+      inFlight: false,
+    }));
   }
 
   get pending(): number {
@@ -121,10 +120,13 @@ export class RemoteWriteSink {
 
   add(shard: number, labels: Label[], value: number, timestamp: number, ticket: AckTarget): void {
     const s = this.shards[shard % this.shards.length];
-    const entry: Entry = { labels, value, timestamp, ticket, addedAt: this.now() };
+    const entry: Entry = { labels, value, timestamp, ticket };
     const tail = s.chunks[s.chunks.length - 1];
     if (tail && tail.length < this.opts.batchSamples) tail.push(entry);
-    else s.chunks.push([entry]);
+    else {
+      s.chunks.push([entry]);
+      s.chunkStartedAt.push(this.now());
+    }
     s.queued++;
     this.pendingSamples++;
     if (s.inFlight) return;
@@ -178,6 +180,7 @@ export class RemoteWriteSink {
     s.timer = undefined;
     if (s.inFlight || s.queued === 0 || this.abort.signal.aborted) return;
     const batch = s.chunks.shift()!;
+    s.chunkStartedAt.shift();
     s.queued -= batch.length;
     s.inFlight = true;
     // Per request, not per sample: keeps the backlog gauge current while the endpoint is down.
@@ -209,7 +212,7 @@ export class RemoteWriteSink {
     if (this.pendingSamples < this.opts.maxPendingSamples) this.release(this.capacityWaiters);
     if (this.pendingSamples === 0) this.release(this.drainWaiters);
     if (s.queued === 0) return;
-    const age = this.now() - s.chunks[0][0].addedAt;
+    const age = this.now() - s.chunkStartedAt[0];
     if (this.flushing || s.queued >= this.opts.batchSamples || age >= this.opts.flushMs) this.send(s);
     else s.timer = setTimeout(() => this.send(s), this.opts.flushMs - age);
   }

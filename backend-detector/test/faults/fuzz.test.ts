@@ -20,7 +20,7 @@ import { logLevel, Partitioners, type Kafka, type Message } from 'kafkajs';
 import { DetectorProcess, metricSum, parseMetrics, until } from '../support/detector-process';
 import { VALUE_DROPPED_HEADER } from '../../src/pipeline/dead-letters';
 import { KafkaInstance, PrometheusInstance } from '../support/instances';
-import { FuzzCorpus, labelsId, type FuzzMessage, type FuzzTopic } from './fuzz-corpus';
+import { FuzzCorpus, labelsId, type FuzzMessage, type FuzzTopic } from '../support/fuzz-corpus';
 
 jest.setTimeout(900_000);
 

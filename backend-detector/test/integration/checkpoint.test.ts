@@ -19,7 +19,7 @@ import {
   startDetector,
   uniqueId,
   waitFor,
-} from './services';
+} from '../support/services';
 
 jest.setTimeout(150_000);
 

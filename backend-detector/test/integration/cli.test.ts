@@ -12,7 +12,7 @@ import {
   requireServices,
   uniqueId,
   waitFor,
-} from './services';
+} from '../support/services';
 
 jest.setTimeout(90_000);
 

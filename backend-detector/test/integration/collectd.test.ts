@@ -1,7 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DetectorService } from '../../src/pipeline/service';
-import { promQuery, requireServices, selfMetric, startDetector, uniqueId, waitFor } from './services';
+import {
+  promQuery,
+  requireServices,
+  selfMetric,
+  startDetector,
+  uniqueId,
+  waitFor,
+} from '../support/services';
 
 jest.setTimeout(90_000);
 

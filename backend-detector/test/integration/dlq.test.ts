@@ -10,7 +10,7 @@ import {
   startDetector,
   uniqueId,
   waitFor,
-} from './services';
+} from '../support/services';
 
 jest.setTimeout(90_000);
 

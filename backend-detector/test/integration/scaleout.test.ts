@@ -11,7 +11,7 @@ import {
   startDetector,
   uniqueId,
   waitFor,
-} from './services';
+} from '../support/services';
 
 jest.setTimeout(120_000);
 

@@ -8,8 +8,8 @@ import { KafkaJSSASLAuthenticationError } from 'kafkajs';
 import { loadConfig } from '../../src/config/load';
 import { KafkaTlsError, verifyKafkaTls } from '../../src/pipeline/kafka';
 import { freePort } from '../support/instances';
-import { waitFor } from '../integration/services';
-import { CapturedDetector, leaks, points, secret, SecureStack } from './stack';
+import { waitFor } from '../support/services';
+import { CapturedDetector, leaks, points, secret, SecureStack } from '../support/security-stack';
 
 jest.setTimeout(120_000);
 

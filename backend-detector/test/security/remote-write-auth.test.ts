@@ -8,8 +8,8 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { selfMetric, waitFor } from '../integration/services';
-import { CapturedDetector, leaks, points, secret, SecureStack } from './stack';
+import { selfMetric, waitFor } from '../support/services';
+import { CapturedDetector, leaks, points, secret, SecureStack } from '../support/security-stack';
 
 jest.setTimeout(120_000);
 

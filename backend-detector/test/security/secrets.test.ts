@@ -8,8 +8,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { waitFor } from '../integration/services';
-import { BIN, BUILT, leaks, points, secret, SecureStack } from './stack';
+import { waitFor } from '../support/services';
+import { BIN, BUILT, leaks, points, secret, SecureStack } from '../support/security-stack';
 
 jest.setTimeout(120_000);
 

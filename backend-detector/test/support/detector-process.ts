@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { waitFor } from '../integration/services';
+import { waitFor } from './services';
 
 const BIN = path.resolve(__dirname, '..', '..', 'bin', 'anomaly-lens.js');
 const BUILT = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'run.js');

@@ -14,21 +14,33 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
-import { portOpen as portAccepts } from '../integration/services';
+import { portOpen as portAccepts } from './services';
 
 const REPO_ROOT = path.resolve(__dirname, '../../..');
 const SERVICES = path.join(REPO_ROOT, 'scripts', 'services');
 
-/** A TCP port nothing listens on right now (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
+/** Ports freePort handed out in this process. */
+const handedOut = new Set<number>();
+
+/**
+ * A TCP port nothing listens on right now (the OS picks it), never one handed out before in
+ * this process: the OS may offer a just-closed port again, and two listeners of one broker
+ * given the same port make Kafka refuse to start.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const srv = net.createServer();
+      srv.once('error', reject);
+      srv.listen(0, '127.0.0.1', () => {
+        const { port } = srv.address() as net.AddressInfo;
+        srv.close(() => resolve(port));
+      });
     });
-  });
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
 }
 
 function portOpen(port: number): Promise<boolean> {

@@ -17,10 +17,11 @@ import {
   useStyles2,
 } from '@grafana/ui';
 import { testIds } from '../components/testIds';
-import { StatCard, statGridStyle } from '../components/app/StatCard';
-import { getTableStyles } from '../components/app/tableStyles';
-import { useAppSettings } from '../components/app/useAppSettings';
-import { usePolling } from '../components/app/usePolling';
+import { SEVERITY_THRESHOLDS } from '../severity';
+import { StatCard, statGridStyle } from '../components/pageParts/StatCard';
+import { getTableStyles } from '../components/pageParts/tableStyles';
+import { useAppSettings } from '../components/pageParts/useAppSettings';
+import { usePolling } from '../components/pageParts/usePolling';
 import { PrometheusClient } from './api/prometheus';
 import { loadAnomalyEvents } from './api/anomalies';
 import { AnomalyEvent, Severity, matchesFilter, reachesSeverity, severityOf, summarizeEvents } from './logic/events';
@@ -44,8 +45,8 @@ const SEVERITY_COLOR: Record<Severity, BadgeColor> = {
 type MinSeverity = Exclude<Severity, 'unknown'>;
 const SEVERITY_FLOORS: Array<{ label: string; value: MinSeverity; description: string }> = [
   { label: 'All', value: 'minor', description: 'Every event' },
-  { label: 'Major+', value: 'major', description: 'Peak score 1.5 or more' },
-  { label: 'Critical', value: 'critical', description: 'Peak score 3 or more' },
+  { label: 'Major+', value: 'major', description: `Peak score ${SEVERITY_THRESHOLDS.major} or more` },
+  { label: 'Critical', value: 'critical', description: `Peak score ${SEVERITY_THRESHOLDS.critical} or more` },
 ];
 
 const REFRESH_MS = 30_000;

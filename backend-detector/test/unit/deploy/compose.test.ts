@@ -10,7 +10,7 @@ import { DCLinter } from 'dclint';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../../src/config/load';
 import { SETTINGS } from '../../../src/config/schema';
-import { KAFKA_USAGE } from '../../../src/simulate/kafka-cli';
+import { KAFKA_USAGE } from '../../../src/cli/simulate-kafka';
 import {
   argv,
   copiesOf,
@@ -27,7 +27,7 @@ import {
   repoPath,
   type ComposeFile,
   type ComposeService,
-} from './deploy-files';
+} from '../../support/deploy-files';
 
 const compose = readCompose();
 const services = compose.services;
@@ -354,17 +354,40 @@ describe('docker-compose.yml', () => {
       const mount = mountsOf(service('prometheus')).find((m) => m.target === configPath);
       expect(mount).toBeDefined();
       const promConfig = readYaml<{
-        scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+        scrape_configs: {
+          job_name: string;
+          static_configs?: { targets: string[] }[];
+          dns_sd_configs?: { names: string[]; type?: string; port: number }[];
+        }[];
         storage?: { tsdb?: { out_of_order_time_window?: string } };
       }>(repoPath(mount?.source as string));
-      const targets = promConfig.scrape_configs.flatMap((j) => j.static_configs.flatMap((c) => c.targets));
-      expect(targets).toContain(`detector:${cfg.httpPort}`);
+      // Every replica is scraped: the detector is found by DNS (one A record per container),
+      // not as one fixed target.
+      const discovered = promConfig.scrape_configs.flatMap((j) =>
+        (j.dns_sd_configs ?? [])
+          .filter((d) => d.type === 'A')
+          .flatMap((d) => d.names.map((n) => `${n}:${d.port}`))
+      );
+      expect(discovered).toContain(`detector:${cfg.httpPort}`);
       expect(publishedTargets(service('detector'))).toContain(cfg.httpPort);
       const dockerfile = fs.readFileSync(repoPath('backend-detector/Dockerfile'), 'utf8');
       expect(dockerfile).toMatch(new RegExp(`^EXPOSE\\s+${cfg.httpPort}\\b`, 'm'));
       // Remote-written samples arrive out of order (replays, redeliveries): the window must be set.
       expect(promConfig.storage?.tsdb?.out_of_order_time_window).toMatch(/^\d+[smhdwy]$/);
     });
+  });
+
+  it('scales the detector: no fixed name, and a host port per replica of the input partitions', () => {
+    const detector = service('detector') as { container_name?: string; ports?: unknown[] };
+    expect(detector.container_name).toBeUndefined();
+    const published = (detector.ports ?? []).map(String);
+    expect(published).toHaveLength(1);
+    const range = /^127\.0\.0\.1:(\d+)-(\d+):\d+$/.exec(published[0]);
+    expect(range).not.toBeNull();
+    const topics = String((service('topics') as { command: string[] }).command.join(' '));
+    const partitions = Number(/--topic metrics --partitions (\d+)/.exec(topics)?.[1]);
+    expect(partitions).toBeGreaterThan(1);
+    expect(Number(range![2]) - Number(range![1]) + 1).toBeGreaterThanOrEqual(partitions);
   });
 
   it('runs the simulator with options `simulate --to kafka` documents', () => {

@@ -14,7 +14,7 @@ import {
   readCompose,
   repoPath,
   type Stage,
-} from './deploy-files';
+} from '../../support/deploy-files';
 
 const dockerfileText = fs.readFileSync(repoPath('backend-detector/Dockerfile'), 'utf8');
 const { args, stages } = dockerfileStages(dockerfileText);

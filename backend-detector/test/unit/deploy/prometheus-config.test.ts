@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { repoPath } from './deploy-files';
+import { repoPath } from '../../support/deploy-files';
 
 function promtool(file: string): { status: number | null; output: string } {
   const r = spawnSync('promtool', ['check', 'config', file], { encoding: 'utf8' });

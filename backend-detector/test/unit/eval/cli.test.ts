@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { run } from '../../../src/cli/eval';
-import { captureRun } from '../capture';
+import { captureRun } from '../../support/capture';
 
 const FIX = path.join(__dirname, '..', '..', 'fixtures', 'eval');
 const A = (y: number): number => Math.tanh(-2.5 * y);

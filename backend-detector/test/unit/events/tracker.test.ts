@@ -1,4 +1,4 @@
-import { EventTracker } from '../../../src/events';
+import { EventTracker, SEVERITY_THRESHOLDS } from '../../../src/events';
 
 function feed(tracker: EventTracker, scores: number[], start = 0) {
   return scores.map((s, i) => ({ change: tracker.update(start + i * 1000, s), open: tracker.isOpen }));
@@ -33,6 +33,13 @@ describe('EventTracker', () => {
     expect(grade(1.2)).toBe('minor');
     expect(grade(2.5)).toBe('major');
     expect(grade(7)).toBe('critical');
+    const { major, critical } = SEVERITY_THRESHOLDS;
+    expect([major - 0.01, major, critical - 0.01, critical].map(grade)).toEqual([
+      'minor',
+      'major',
+      'major',
+      'critical',
+    ]);
   });
 
   it('closes an event that reaches maxDuration and lets it re-open', () => {

@@ -1,7 +1,7 @@
 import { decodeMessage } from '../../../src/ingest/decode';
 import { DEFAULT_INGEST_LIMITS } from '../../../src/ingest/limits';
 import { InvalidMessageError } from '../../../src/ingest/types';
-import { FuzzCorpus } from '../../faults/fuzz-corpus';
+import { FuzzCorpus } from '../../support/fuzz-corpus';
 
 /**
  * The hostile corpus of the fault suite's fuzz test, decoded in-process: each message must

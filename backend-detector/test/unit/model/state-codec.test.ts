@@ -10,6 +10,7 @@ import {
   SeriesDetectorOutput,
 } from '../../../src/model';
 import { crc32, StateReader } from '../../../src/model/binary';
+import { joinForestToState, splitForestFromState } from '../../../src/model/state-codec';
 import { DetectorConfig } from '../../../src/model/config';
 import { FEATURE_DIM } from '../../../src/model/features';
 import { IsolationForest, Prng } from '../../../src/model/iforest';
@@ -189,6 +190,28 @@ describe('binary detector state codec', () => {
     const cfg = resolveDetectorConfig();
     expect(IsolationForest.readState(r, FEATURE_DIM, cfg.trees).trees).toBe(cfg.trees);
     r.expectEnd();
+  });
+
+  it('splits the forest out and joins it back; a forest from another state is refused', () => {
+    const points = hostileSeries(1400, 6);
+    const d = createSeriesDetector();
+    const other = createSeriesDetector({ seed: 99 });
+    feed(d, points);
+    feed(other, points);
+    const bytes = encodeDetectorState(d);
+    const { withoutForest, forest } = splitForestFromState(bytes, d.forestStateBytes);
+    expect(forest.length).toBe(d.forestStateBytes);
+    expect(withoutForest.length).toBe(bytes.length - d.forestStateBytes);
+    const joined = joinForestToState(withoutForest, forest);
+    expect(joined.equals(bytes)).toBe(true);
+    const cfg = resolveDetectorConfig();
+    expect(encodeDetectorState(decodeDetectorState(joined, cfg)).equals(bytes)).toBe(true);
+    const foreign = splitForestFromState(encodeDetectorState(other), other.forestStateBytes).forest;
+    expect(Buffer.from(foreign).equals(Buffer.from(forest))).toBe(false);
+    expect(() => decodeDetectorState(joinForestToState(withoutForest, foreign), cfg)).toThrow(
+      /CRC-32 mismatch|length mismatch/
+    );
+    expect(() => splitForestFromState(bytes, bytes.length)).toThrow(RangeError);
   });
 
   it('is a compact binary: raw arrays, no JSON or base64', () => {

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { run } from '../../../src/cli/simulate';
-import { captureRun } from '../capture';
+import { captureRun } from '../../support/capture';
 
 const capture = (argv: string[]) => captureRun(run, argv);
 

@@ -1,6 +1,6 @@
 import { decodeMessage } from '../../../src/ingest/decode';
-import { wantsKafka } from '../../../src/simulate/kafka-args';
-import { CsvColumns } from '../../../src/simulate/kafka-csv';
+import { wantsKafka } from '../../../src/cli/simulate-args';
+import { CsvColumns } from '../../../src/csv/columns';
 import { groundTruth, planFleet, rowMessages, type FleetOptions } from '../../../src/simulate/kafka-plan';
 
 const opts: FleetOptions = {
@@ -107,7 +107,7 @@ describe('simulate --from <csv>', () => {
       labels: { host: 'web-1', run: 'x' },
     });
     expect(() => plain.point('2014-02-14 14:30:00,abc', 7, o)).toThrow(/line 7: bad value/);
-    expect(() => CsvColumns.fromHeader('time,val')).toThrow(/timestamp and value/);
+    expect(() => CsvColumns.fromHeader('time,val')).toThrow(/expected columns 'timestamp,value'/);
   });
 
   it('recognizes Kafka command lines', () => {

@@ -170,7 +170,7 @@ export type Severity = 'critical' | 'major' | 'minor' | 'unknown';
 
 /**
  * Severity of a peak score, split like the overlay panel's defaults (and the provisioned alert
- * rule's severity label): critical from 3, major from 1.5, otherwise minor.
+ * rule's severity label): critical from SEVERITY_THRESHOLDS.critical, major from .major, otherwise minor.
  */
 export function severityOf(score: number | null): Severity {
   if (score === null || !Number.isFinite(score)) {

@@ -40,7 +40,7 @@ describe('overlay panel plugin', () => {
     }
   });
 
-  it('defaults each role to the detector output series named in ARCHITECTURE.md', () => {
+  it('defaults each role to the detector output series', () => {
     const names = SERIES_ROLES.map((r) => defaultOverlayOptions[ROLE_OPTION[r]]);
     expect(names).toEqual([
       'anomalylens_observed',

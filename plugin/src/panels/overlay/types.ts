@@ -3,6 +3,7 @@
  * `panels[].options`; every field has a default in `defaultOverlayOptions`, so a dashboard may
  * omit any of them.
  */
+import { SEVERITY_THRESHOLDS } from '../../severity';
 
 /** What one detector output series means to the panel. */
 export type SeriesRole = 'observed' | 'expected' | 'lower' | 'upper' | 'score' | 'anomalous';
@@ -87,8 +88,8 @@ export const defaultOverlayOptions: OverlayOptions = {
   showScoreTrack: true,
   showLegend: true,
   scoreThreshold: 1,
-  majorScore: 1.5,
-  criticalScore: 3,
+  majorScore: SEVERITY_THRESHOLDS.major,
+  criticalScore: SEVERITY_THRESHOLDS.critical,
   scoreTrackHeight: 25,
   lineWidth: 1,
   bandOpacity: 18,

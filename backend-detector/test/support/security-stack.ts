@@ -13,8 +13,8 @@ import pino from 'pino';
 import { loadConfig } from '../../src/config/load';
 import { createSeriesDetector } from '../../src/model/detector';
 import { DetectorService } from '../../src/pipeline/service';
-import { createTestPki, type TestPki } from '../support/pki';
-import { freePort, KafkaInstance, PrometheusInstance } from '../support/instances';
+import { createTestPki, type TestPki } from './pki';
+import { freePort, KafkaInstance, PrometheusInstance } from './instances';
 
 /** Distinctive values, so a leak anywhere is found by a plain substring search. */
 export function secret(name: string): string {

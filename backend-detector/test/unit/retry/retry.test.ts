@@ -1,11 +1,5 @@
-import {
-  backoffDelay,
-  classifyStatus,
-  retryAfterMs,
-  sleep,
-  RetryAbortedError,
-  untilAborted,
-} from '../../../src/sink/retry';
+import { backoffDelay, sleep, RetryAbortedError, untilAborted } from '../../../src/retry/retry';
+import { classifyStatus, retryAfterMs } from '../../../src/sink/status';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 

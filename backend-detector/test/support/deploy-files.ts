@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 
-export const REPO_ROOT = path.resolve(__dirname, '../../../..');
+export const REPO_ROOT = path.resolve(__dirname, '../../..');
 export const repoPath = (...parts: string[]): string => path.join(REPO_ROOT, ...parts);
 
 export interface ComposeHealthcheck {

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseTimestamp, parseValue, readLines, splitCsv } from '../../../src/cli/csvLines';
+import { parseCsvHeader } from '../../../src/csv/columns';
+import { parseTimestamp, parseValue, readLines, splitCsv } from '../../../src/csv/read';
 
 describe('parseTimestamp', () => {
   it('reads NAB timestamps as UTC', () => {
@@ -55,5 +56,22 @@ describe('readLines', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('parseCsvHeader', () => {
+  it('finds the columns by name, in any order and case, past a byte-order mark', () => {
+    expect(parseCsvHeader('\ufeffValue,host,TIMESTAMP')).toEqual({
+      timestamp: 2,
+      value: 0,
+      metric: -1,
+      host: 1,
+    });
+    expect(parseCsvHeader('timestamp,value,metric')).toEqual({ timestamp: 0, value: 1, metric: 2, host: -1 });
+  });
+
+  it('refuses a header without timestamp and value', () => {
+    expect(parseCsvHeader('2014-04-01 00:00:00,1')).toBeUndefined();
+    expect(parseCsvHeader('timestamp,metric')).toBeUndefined();
   });
 });

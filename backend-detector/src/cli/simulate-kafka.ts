@@ -14,13 +14,19 @@ import {
   reportCliError,
   splitList,
   UsageError,
-} from '../cli/args';
-import { readLines } from '../cli/csvLines';
-import { ANOMALY_KINDS } from './generator';
-import { CsvColumns, type CsvPoint } from './kafka-csv';
-import { groundTruth, planFleet, rowMessages, type FleetOptions, type TruthFile } from './kafka-plan';
-import { PacedProducer, type OutgoingMessage, type SendStats } from './kafka';
-import { METRIC_KINDS } from './metrics';
+} from './args';
+import { readLines } from '../csv/read';
+import { ANOMALY_KINDS } from '../simulate/generator';
+import { CsvColumns, type CsvPoint } from '../csv/columns';
+import {
+  groundTruth,
+  planFleet,
+  rowMessages,
+  type FleetOptions,
+  type TruthFile,
+} from '../simulate/kafka-plan';
+import { PacedProducer, type OutgoingMessage, type SendStats } from '../simulate/kafka';
+import { METRIC_KINDS } from '../simulate/metrics';
 
 export const KAFKA_USAGE = `usage: anomaly-lens simulate --to kafka [options]
        anomaly-lens simulate --from <file.csv> [options]
