@@ -18,6 +18,8 @@ export interface SeriesDetectorOutput extends DetectorOutput {
 const RANGE_SIGMAS = 3;
 /** Highest forest score of a point whose raw score is below `forestFloor`: never anomalous alone. */
 const BELOW_FLOOR = 0.99;
+/** Longest holdoff and refractory in points, whatever their duration in time. */
+const MAX_QUIET_POINTS = 100;
 /** Feature vectors needed before the first forest fit. */
 const FIRST_FIT = 64;
 
@@ -83,8 +85,10 @@ export class StreamingDetector implements SeriesDetector {
   /** The last undamped score that exceeded the fading peak, and when. */
   private peak = 0;
   private peakAt = -Infinity;
+  private peakCount = -Infinity;
   /** Time of the last announced anomaly (−Infinity: none). */
   private announcedAt = -Infinity;
+  private announcedCount = -Infinity;
   /** Score of the last announcement. */
   private announced = 0;
 
@@ -203,12 +207,15 @@ export class StreamingDetector implements SeriesDetector {
 
   /** Damp scores for `holdoffMinutes` after one that reached 1, unless `holdoffMargin` times stronger. */
   private holdoffScore(timestampMs: number, score: number): number {
-    const holding = timestampMs - this.announcedAt < this.config.holdoffMinutes * 60_000;
+    const holding =
+      timestampMs - this.announcedAt < this.config.holdoffMinutes * 60_000 &&
+      this.count - this.announcedCount < MAX_QUIET_POINTS;
     if (holding && !(score > this.announced * this.config.holdoffMargin)) {
       return score * this.config.damping;
     }
     if (score >= 1) {
       this.announcedAt = timestampMs;
+      this.announcedCount = this.count;
       this.announced = score;
     }
     return score;
@@ -225,6 +232,7 @@ export class StreamingDetector implements SeriesDetector {
     if (score > fading) {
       this.peak = score;
       this.peakAt = timestampMs;
+      this.peakCount = this.count;
       return score;
     }
     return score * this.config.damping;
@@ -265,6 +273,8 @@ export class StreamingDetector implements SeriesDetector {
     w.array(this.history.subarray(0, this.historyCount * this.dim));
     w.f64(this.peak);
     w.f64(this.peakAt);
+    w.f64(this.peakCount);
+    w.f64(this.announcedCount);
     w.f64(this.announcedAt);
     w.f64(this.announced);
     this.features.writeState(w);
@@ -307,6 +317,8 @@ export class StreamingDetector implements SeriesDetector {
     this.history.fill(0, this.historyCount * this.dim);
     this.peak = r.number('refractory peak', 0);
     this.peakAt = r.f64();
+    this.peakCount = r.f64();
+    this.announcedCount = r.f64();
     this.announcedAt = r.f64();
     this.announced = r.f64();
     this.features.readState(r);
