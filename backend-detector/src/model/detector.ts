@@ -227,8 +227,13 @@ export class StreamingDetector implements SeriesDetector {
    * held against it (a fading peak instead of a window of past scores: two numbers of state).
    */
   private damp(timestampMs: number, score: number): number {
-    const fading =
-      this.peak * Math.exp(-(timestampMs - this.peakAt) / (this.config.refractoryMinutes * 60_000));
+    // In time, but faded within MAX_QUIET_POINTS points whatever the interval: on a
+    // 10-second series 12 hours would silence thousands of points.
+    const age = Math.max(
+      (timestampMs - this.peakAt) / (this.config.refractoryMinutes * 60_000),
+      (5 * (this.count - this.peakCount)) / MAX_QUIET_POINTS
+    );
+    const fading = this.peak * Math.exp(-age);
     if (score > fading) {
       this.peak = score;
       this.peakAt = timestampMs;
