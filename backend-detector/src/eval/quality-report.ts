@@ -46,12 +46,11 @@ export function formatQualityReport(r: QualityReport, seeds: number): string {
   }
   out.push(table(['method', 'corpus', 'CV', 'in-sample', 'in − CV'], rows, 2));
 
-  const margin: string[][] = corpora.map((corpus, k) => {
+  const margin: string[][] = corpora.map((corpus) => {
     const ours = corpusOf(r.detector, corpus).cv.mean;
     const best = bestBaseline(r, corpus);
     const swept = r.swept.map((s) => s[corpus]!);
     const sweptMean = swept.reduce((a, b) => a + b, 0) / swept.length;
-    void k;
     return [
       corpus,
       ours.toFixed(1),
