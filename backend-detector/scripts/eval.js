@@ -177,6 +177,7 @@ const DEFAULT_GRID = {
   forestFloor: [0.7, 0.75],
   tailProbability: [0.001, 0.002],
   holdoffMinutes: [480, 1440],
+  stuckEvidence: [0, 6],
 };
 
 function crossValidated(o, sets) {

@@ -25,6 +25,11 @@ export interface DetectorConfig {
    * Above it the score keeps growing in proportion: twice as far out scores twice as high.
    */
   magnitude: number;
+  /**
+   * Improbability of a run of equal values (−log10 of its probability given the series'
+   * own repeat rate, see stuck-run.ts) at which it alone makes a point anomalous; 0 never.
+   */
+  stuckEvidence: number;
   /** Raw forest scores whose distribution defines "improbable" (the normalizer's memory). */
   scoreHistory: number;
   /** Tail probability of the forest's score at which it reaches 1. */
@@ -74,6 +79,7 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   window: 16,
   scaleWindow: 64,
   magnitude: 3,
+  stuckEvidence: 6,
   scoreHistory: 4096,
   tailProbability: 0.002,
   forestFloor: 0.75,
@@ -129,6 +135,11 @@ export function resolveDetectorConfig(partial: Partial<DetectorConfig> = {}): De
   }
   if (!(typeof cfg.magnitude === 'number' && cfg.magnitude > 0)) {
     throw new Error(`detector config: 'magnitude' must be a positive number (got ${String(cfg.magnitude)})`);
+  }
+  if (!(typeof cfg.stuckEvidence === 'number' && cfg.stuckEvidence >= 0)) {
+    throw new Error(
+      `detector config: 'stuckEvidence' must be a non-negative number (got ${String(cfg.stuckEvidence)})`
+    );
   }
   if (!(cfg.holdoffMargin >= 1)) throw new Error("detector config: 'holdoffMargin' must be at least 1");
   if (cfg.window < 4) throw new Error("detector config: 'window' must be at least 4");

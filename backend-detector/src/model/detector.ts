@@ -5,6 +5,7 @@ import { DetectorConfig, resolveDetectorConfig } from './config';
 import { FEATURE_DIM, FeatureExtractor } from './features';
 import { IsolationForest, Prng } from './iforest';
 import { ScoreNormalizer } from './normalizer';
+import { StuckRun } from './stuck-run';
 import { DetectorOutput, SeriesDetector } from './types';
 
 /** Output of one update, plus the event transition it caused (if any). */
@@ -18,8 +19,12 @@ export interface SeriesDetectorOutput extends DetectorOutput {
 const RANGE_SIGMAS = 3;
 /** Highest forest score of a point whose raw score is below `forestFloor`: never anomalous alone. */
 const BELOW_FLOOR = 0.99;
-/** Longest holdoff and refractory in points, whatever their duration in time. */
-const MAX_QUIET_POINTS = 100;
+/**
+ * Holdoff and refractory are set in minutes but last no more points than they would at
+ * this interval: on the 5-minute-or-slower series they were cross-validated on the time
+ * governs, while on a 10-second series 12 hours would silence thousands of points.
+ */
+const NOMINAL_INTERVAL_MINUTES = 2;
 /** Feature vectors needed before the first forest fit. */
 const FIRST_FIT = 64;
 
@@ -68,6 +73,7 @@ function sharedConfig(partial: Partial<DetectorConfig>): DetectorConfig {
 export class StreamingDetector implements SeriesDetector {
   readonly config: DetectorConfig;
   private readonly features: FeatureExtractor;
+  private readonly stuckRun = new StuckRun();
   /** Feature vectors (float32), a ring of historySize. */
   private readonly history: Float32Array;
   private historyHead = 0;
@@ -144,6 +150,7 @@ export class StreamingDetector implements SeriesDetector {
 
     const x = this.vector;
     this.features.push(timestampMs, value, x);
+    const stuck = this.stuckRun.push(value, this.config.stuckEvidence);
 
     const warmingUp = this.count <= this.config.warmup;
     let raw = NaN;
@@ -159,6 +166,7 @@ export class StreamingDetector implements SeriesDetector {
     let undamped = 0;
     if (!warmingUp) {
       undamped = Math.max(forestScore, FeatureExtractor.magnitude(x) / this.config.magnitude);
+      if (this.config.stuckEvidence > 0) undamped = Math.max(undamped, stuck / this.config.stuckEvidence);
       score = this.holdoffScore(timestampMs, this.damp(timestampMs, undamped));
     }
 
@@ -209,7 +217,7 @@ export class StreamingDetector implements SeriesDetector {
   private holdoffScore(timestampMs: number, score: number): number {
     const holding =
       timestampMs - this.announcedAt < this.config.holdoffMinutes * 60_000 &&
-      this.count - this.announcedCount < MAX_QUIET_POINTS;
+      this.count - this.announcedCount < this.config.holdoffMinutes / NOMINAL_INTERVAL_MINUTES;
     if (holding && !(score > this.announced * this.config.holdoffMargin)) {
       return score * this.config.damping;
     }
@@ -227,11 +235,9 @@ export class StreamingDetector implements SeriesDetector {
    * held against it (a fading peak instead of a window of past scores: two numbers of state).
    */
   private damp(timestampMs: number, score: number): number {
-    // In time, but faded within MAX_QUIET_POINTS points whatever the interval: on a
-    // 10-second series 12 hours would silence thousands of points.
     const age = Math.max(
       (timestampMs - this.peakAt) / (this.config.refractoryMinutes * 60_000),
-      (5 * (this.count - this.peakCount)) / MAX_QUIET_POINTS
+      ((this.count - this.peakCount) * NOMINAL_INTERVAL_MINUTES) / this.config.refractoryMinutes
     );
     const fading = this.peak * Math.exp(-age);
     if (score > fading) {
@@ -283,6 +289,7 @@ export class StreamingDetector implements SeriesDetector {
     w.f64(this.announcedAt);
     w.f64(this.announced);
     this.features.writeState(w);
+    this.stuckRun.writeState(w);
     this.normalizer.writeState(w);
     const t = this.tracker.snapshot();
     w.f64(t.below);
@@ -327,6 +334,7 @@ export class StreamingDetector implements SeriesDetector {
     this.announcedAt = r.f64();
     this.announced = r.f64();
     this.features.readState(r);
+    this.stuckRun.readState(r);
     this.normalizer.readState(r);
     const below = integer('points below close threshold');
     const lastAbove = r.f64();

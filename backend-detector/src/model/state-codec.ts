@@ -28,7 +28,7 @@ import { DetectorConfig, resolveDetectorConfig } from './config';
 import { StreamingDetector } from './detector';
 import { SeriesDetector } from './types';
 
-export const DETECTOR_STATE_BINARY_VERSION = 8;
+export const DETECTOR_STATE_BINARY_VERSION = 9;
 
 const MAGIC = Buffer.from('ALDS', 'latin1');
 const FINGERPRINT_BYTES = 8;

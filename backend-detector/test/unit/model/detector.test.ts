@@ -131,6 +131,52 @@ describe('streaming series detector', () => {
     expect(hourly(240)).toBe(true);
   });
 
+  it('on a 10-second series the holdoff lasts as many points as it would at a 2-minute interval', () => {
+    const tenSeconds = (gap: number): boolean => {
+      const d = createSeriesDetector({ refractoryMinutes: 1e-3 });
+      const rng = new Prng(8);
+      let second = false;
+      for (let i = 0; i < 1200; i++) {
+        const v = 50 + gaussian(rng) + (i === 600 ? 40 : i === 600 + gap ? 30 : 0);
+        const o = d.update(START + i * 10_000, v);
+        if (i === 600 + gap) second = o.isAnomaly;
+      }
+      return second;
+    };
+    // 8 h holdoff = 240 points at 2 minutes: 100 points later (17 min) is held off,
+    // 400 points later (67 min, well inside 8 h) is a new page.
+    expect(tenSeconds(100)).toBe(false);
+    expect(tenSeconds(400)).toBe(true);
+  });
+
+  it('flags a noisy gauge that freezes at one value, once per freeze', () => {
+    const values = seasonal(DAY * 3, 9);
+    const at = DAY * 2;
+    for (let i = at; i < at + 60; i++) values[i] = values[at - 1];
+    const out = run(values);
+    const onsets = out.filter((o, i) => o.isAnomaly && !out[i - 1]?.isAnomaly).map((o) => o.timestamp);
+    const inFreeze = onsets.filter((t) => t >= START + at * FIVE_MIN && t < START + (at + 60) * FIVE_MIN);
+    expect(inFreeze).toHaveLength(1);
+    // Found within a few points: equal readings of a noisy float gauge are improbable.
+    expect(inFreeze[0]).toBeLessThanOrEqual(START + (at + 4) * FIVE_MIN);
+    expect(
+      run(values, { stuckEvidence: 0 })
+        .slice(at, at + 60)
+        .some((o) => o.isAnomaly)
+    ).toBe(false);
+  });
+
+  it('does not flag runs of zeros on a sparse count whose zeros are common', () => {
+    const rng = new Prng(10);
+    // Errors per 5 minutes: mostly 0, sometimes 1–3; runs of zeros of every length up to dozens.
+    const values = Array.from({ length: DAY * 4 }, () =>
+      rng.next() < 0.08 ? 1 + Math.floor(rng.next() * 3) : 0
+    );
+    for (let i = DAY * 3; i < DAY * 3 + 30; i++) values[i] = 0;
+    const out = run(values);
+    expect(flagged(out, DAY * 3, DAY * 3 + 30)).toBe(0);
+  });
+
   it('treats a gap as no point: empty score, nothing learned', () => {
     const values = seasonal(1500, 6);
     const withGaps = [...values];
