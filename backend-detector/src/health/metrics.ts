@@ -10,6 +10,7 @@ export class DetectorMetrics {
   readonly dlqWriteFailures: Counter<string>;
   readonly pointsScored: Counter<string>;
   readonly pointsDropped: Counter<'reason'>;
+  readonly pointsUnscored: Counter<'reason'>;
   readonly anomalies: Counter<string>;
   readonly consumerLag: Gauge<'topic' | 'partition'>;
   readonly sinkWriteDuration: Histogram<string>;
@@ -60,6 +61,12 @@ export class DetectorMetrics {
     this.pointsDropped = new Counter({
       name: `${p}points_dropped_total`,
       help: 'Decoded points not scored, by reason (series_limit, out_of_order, first_sample, counter_reset, ...)',
+      labelNames: ['reason'],
+      registers: r,
+    });
+    this.pointsUnscored = new Counter({
+      name: `${p}points_unscored_total`,
+      help: 'Points the detection policy kept from the detector, by reason (ignored series, maintenance window)',
       labelNames: ['reason'],
       registers: r,
     });
