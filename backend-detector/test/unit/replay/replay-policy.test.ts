@@ -161,4 +161,23 @@ describe('seasonality in replay', () => {
     const total = (out: string[][]) => jobStarts.reduce((s, ts) => s + scoreAt(out, ts), 0);
     expect(total(none.out)).toBeGreaterThan(total(berlin.out));
   });
+
+  it('weekly compares with the same half hour a week before', async () => {
+    // A quiet series with a two-hour rise every Monday at 10:00 UTC, for five weeks.
+    const lines = ['timestamp,value'];
+    let x = 5;
+    const t0 = Date.UTC(2026, 0, 5); // a Monday
+    for (let t = t0; t < t0 + 35 * 86_400_000; t += STEP_MS) {
+      x = (x * 16807) % 2147483647;
+      const d = new Date(t);
+      const job = d.getUTCDay() === 1 && d.getUTCHours() >= 10 && d.getUTCHours() < 12;
+      lines.push(`${d.toISOString()},${(50 + (x / 2147483647) * 2 + (job ? 30 : 0)).toFixed(3)}`);
+    }
+    const text = lines.join('\n') + '\n';
+    const daily = await replayKeeping('daily', text, '');
+    const weekly = await replayKeeping('weekly', text, "rules:\n  - match: '{}'\n    seasonality: weekly\n");
+    // From the second Monday on the weekly profile has seen the rise at that half hour.
+    const mondays = [2, 3, 4].map((w) => new Date(t0 + w * 7 * 86_400_000 + 10 * 3_600_000).toISOString());
+    for (const m of mondays) expect(scoreAt(weekly.out, m)).toBeLessThan(scoreAt(daily.out, m));
+  });
 });
