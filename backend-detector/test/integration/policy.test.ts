@@ -119,17 +119,34 @@ describe('detection policy through Kafka → detector → Prometheus', () => {
 
     // Phase 1, then a valid reload while phase 2 is being produced and consumed.
     await send(0, 700);
-    const phase2 = send(700, 1100);
-    fs.writeFileSync(file, policy(run, 1.2));
-    await phase2;
+    await waitFor(
+      'phase 1 scored',
+      async () => ((await observed()) === scoredHosts * 700 ? true : undefined),
+      60_000
+    );
+    // Phase 2 arrives over ~2 s; the policy changes after its first part.
+    let sent = 700;
+    const phase2 = (async () => {
+      for (; sent < 1100; sent += 40) {
+        await send(sent, Math.min(sent + 40, 1100));
+        if (sent === 700) fs.writeFileSync(file, policy(run, 1.2));
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
     await waitFor(
       'the reload',
       async () =>
         (await selfMetric(port, 'anomalylens_detector_policy_reloads_total', 'success')) >= 1
           ? true
           : undefined,
-      30_000
+      30_000,
+      50
     );
+    // Under load: when the reload was seen, phase 2 was not yet all scored.
+    const scoredAtReload = await selfMetric(port, 'anomalylens_detector_points_scored_total');
+    expect(scoredAtReload).toBeGreaterThanOrEqual(scoredHosts * 700);
+    expect(scoredAtReload).toBeLessThan(scoredHosts * 1100);
+    await phase2;
     expect(await hash()).not.toBe(firstHash);
     const secondHash = await hash();
 
