@@ -42,8 +42,9 @@ export function maintenancePoint(
     if (v !== undefined) sink.add(st.shard, st.labelSets[i]!, v, p.timestamp, ticket);
   }
   sink.add(st.shard, renamedLabelSet(st.labelSets[0]!, MAINTENANCE_NAME), 1, p.timestamp, ticket);
+  // `st.anomalous` stays: an event open before the window is the same event after it, not a
+  // new one to count in anomalies_total.
   st.inMaintenance = true;
-  st.anomalous = false;
   hooks.pointUnscored?.('maintenance');
 }
 

@@ -3,8 +3,8 @@
  * new file is valid, and what the self-metrics and /api/status say about it.
  */
 import type { Logger } from 'pino';
-import { Counter, Gauge, type Registry } from 'prom-client';
-import { METRIC_PREFIX } from '../health/metrics';
+import type { Registry } from 'prom-client';
+import { PolicyMetrics } from '../health/metrics';
 import { loadPolicyFile, type LoadedPolicy } from './load';
 import type { Policy } from './parse';
 import { PolicySnapshot } from './snapshot';
@@ -22,42 +22,6 @@ export interface PolicyStatus {
     window: Record<string, unknown>;
   }[];
   lastReload: { at: string; result: 'success' | 'failure'; error: string | null };
-}
-
-class PolicyMetrics {
-  readonly reloads: Counter<'result'>;
-  readonly info: Gauge<'hash'>;
-  readonly rules: Gauge<string>;
-  readonly lastReload: Gauge<string>;
-  readonly lastSuccess: Gauge<string>;
-
-  constructor(registry: Registry) {
-    const p = METRIC_PREFIX;
-    const registers = [registry];
-    this.reloads = new Counter({
-      name: `${p}policy_reloads_total`,
-      help: 'Policy file loads after the first, by result (failure: the file was refused and the previous policy stays)',
-      labelNames: ['result'],
-      registers,
-    });
-    this.info = new Gauge({
-      name: `${p}policy_info`,
-      help: 'The policy in force: 1, labelled with the first 12 hex digits of the SHA-256 of its file',
-      labelNames: ['hash'],
-      registers,
-    });
-    this.rules = new Gauge({ name: `${p}policy_rules`, help: 'Rules in the policy in force', registers });
-    this.lastReload = new Gauge({
-      name: `${p}policy_last_reload_timestamp_seconds`,
-      help: 'When the policy file was last read (start or reload), successfully or not',
-      registers,
-    });
-    this.lastSuccess = new Gauge({
-      name: `${p}policy_last_reload_success`,
-      help: '1 if the last read of the policy file was applied, 0 if it was refused',
-      registers,
-    });
-  }
 }
 
 export class PolicyRuntime {
