@@ -170,6 +170,8 @@ export function parsePolicy(text: string, file: string): Policy {
   function selector(f: Map<string, Node>, at: string, parent: Node): Selector {
     const node =
       f.get('match') ?? fail(parent, `${at}.match`, "missing (a series selector; '{}' matches every series)");
+    // Unquoted, `{host="a"}` is a YAML mapping, not the selector text.
+    if (isMap(node)) fail(node, `${at}.match`, `must be a quoted selector, e.g. match: '{host="db-1"}'`);
     const text = requiredString(node, `${at}.match`);
     try {
       return parseSelector(text);

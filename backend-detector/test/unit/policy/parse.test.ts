@@ -87,6 +87,7 @@ describe('policy file parsing', () => {
     ['rules:\n  - match: "{}"\n    ignore: yes\n', 3, 'rules[0].ignore', /true or false/],
     ['rules:\n  - match: "{}"\n    direction:\n', 3, 'rules[0].direction', /no value/],
     ['rules: {}\n', 1, 'rules', /must be a list/],
+    ['rules:\n  - match: {}\n', 2, 'rules[0].match', /quoted selector/],
     ['colour: red\n', 1, 'colour', /unknown field/],
     ['maintenance:\n  - match: "{}"\n    start: 2026-12-01T02:00:00Z\n', 2, 'maintenance[0].end', /missing/],
     [
