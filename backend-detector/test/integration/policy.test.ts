@@ -107,7 +107,11 @@ describe('detection policy through Kafka → detector → Prometheus', () => {
   it('applies direction, floors, ignore and maintenance; reloads keep state and refuse bad files', async () => {
     fs.writeFileSync(file, policy(run));
     await createTopics([topic], 2);
-    const started = await startDetector({ ANOMALYLENS_INPUT_TOPICS: topic, ANOMALYLENS_POLICY_FILE: file });
+    const started = await startDetector({
+      ANOMALYLENS_INPUT_TOPICS: topic,
+      ANOMALYLENS_KAFKA_GROUP_ID: run,
+      ANOMALYLENS_POLICY_FILE: file,
+    });
     service = started.service;
     const port = service.port;
     const hash = async () => {

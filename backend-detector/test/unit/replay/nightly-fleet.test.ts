@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { run } from '../../../src/cli/replay';
-import { FLEET_STEP, inJobHour, nightlyFleet } from '../../support/nightly-fleet';
+import { FLEET_STEP, fleetAlarms, NIGHTLY_POLICY, nightlyFleet } from '../../support/nightly-fleet';
 
 jest.setTimeout(120_000);
 
@@ -34,37 +34,19 @@ describe('a nightly batch job on a fleet', () => {
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     expect(await run(args)).toBe(0);
     stderr.mockRestore();
-    let nightly = 0;
-    let other = 0;
-    let found = 0;
-    let injected = 0;
-    for (const h of nightlyFleet()) {
-      const rows = fs
+    return fleetAlarms(nightlyFleet(), (h) =>
+      fs
         .readFileSync(path.join(out, h.host, 'cpu_utilization.csv'), 'utf8')
         .trimEnd()
         .split('\n')
         .slice(1)
-        .map((l) => l.split(','));
-      const flag = rows.map((r) => r[3] === '1');
-      const near = (i: number) => h.anomalies.some((a) => i >= a && i < a + 6);
-      flag.forEach((f, i) => {
-        if (!f || flag[i - 1]) return;
-        if (inJobHour(Date.parse(rows[i]![0]!))) nightly++;
-        else if (!near(i)) other++;
-      });
-      for (const a of h.anomalies) {
-        injected++;
-        if (flag.slice(a, a + 6).some(Boolean)) found++;
-      }
-    }
-    return { nightly, other, recall: found / injected, found, injected };
+        .map((l) => l.split(',')[3] === '1')
+    );
   }
 
   it('a maintenance schedule removes every nightly alarm and keeps the injected anomalies', async () => {
     const before = await measure();
-    const after = await measure(
-      "maintenance:\n  - match: '{metric=\"cpu_utilization\"}'\n    name: nightly batch job\n    schedule: '0 3 * * *'\n    duration: 30m\n"
-    );
+    const after = await measure(NIGHTLY_POLICY);
     process.stdout.write(
       `nightly fleet (10 hosts × 14 days, 5-min points, job 03:00–03:20, ${before.injected} injected anomalies, step ${FLEET_STEP / 60_000} min):\n` +
         `  without policy: nightly alarms ${before.nightly}, recall ${before.recall.toFixed(2)} (${before.found}/${before.injected}), other alarms ${before.other}\n` +
