@@ -5,9 +5,14 @@ import { createSeriesDetector } from '../model/detector';
 import { SeriesDetector } from '../model/types';
 import { CSV_HEADER_EXPECTED, parseCsvHeader } from '../csv/columns';
 import { parseTimestamp, parseValue, readLines, splitCsv } from '../csv/read';
+import { PolicyError } from '../policy/parse';
+import { loadPolicyFile, type LoadedPolicy } from '../policy/load';
+import { inMaintenance, NO_POLICY, resolveSeries, type SeriesPolicy } from '../policy/resolve';
+import { withSeasonal } from '../model/config';
 import { Progress } from './progress';
 
 const HELP = `usage: anomaly-lens replay --input <file.csv|dir> --output <file.csv|dir> [--config <file.json>]
+                           [--policy <policy.yaml>]
 
 Score NAB-format CSV files offline with the streaming detector, exactly as the live
 service would have scored them point by point.
@@ -17,6 +22,11 @@ service would have scored them point by point.
             searched recursively for *.csv
   --output  the output CSV file, or (directory input) a directory mirrored from the input
   --config  optional JSON file overriding detector settings (see docs), e.g. {"seed": 7}
+  --policy  a detection policy (docs/policy.md), applied as the service applies it; a
+            file's series has the labels metric="<file name without .csv>" and
+            file="<path relative to --input, without .csv>". Rows inside a maintenance
+            window get an empty anomaly_score and is_anomaly 0 and are not learned; a
+            file whose series is ignored is skipped (no output file)
   --help    show this help
 
 Output columns: timestamp,value,anomaly_score,is_anomaly,expected,lower,upper
@@ -46,12 +56,14 @@ interface Options {
   input: string;
   output: string;
   config: Partial<DetectorConfig>;
+  policyFile?: string;
 }
 
 function parseArgs(argv: string[]): Options | string {
   let input: string | undefined;
   let output: string | undefined;
   let configFile: string | undefined;
+  let policyFile: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] =
@@ -60,6 +72,7 @@ function parseArgs(argv: string[]): Options | string {
     if (flag === '--input') input = value();
     else if (flag === '--output') output = value();
     else if (flag === '--config') configFile = value();
+    else if (flag === '--policy') policyFile = value() ?? '';
     else return `unknown argument '${arg}'`;
   }
   if (!input) return 'missing --input';
@@ -75,7 +88,8 @@ function parseArgs(argv: string[]): Options | string {
       return `--config ${configFile} must hold a JSON object`;
     }
   }
-  return { input, output, config };
+  if (policyFile === '') return 'missing the file after --policy';
+  return { input, output, config, policyFile };
 }
 
 /** Expected/lower/upper: 8 significant digits (plain toPrecision: fast, and any CSV reader parses it). */
@@ -109,6 +123,16 @@ class OutBuffer {
 export interface ReplayStats {
   rows: number;
   anomalies: number;
+  /** Rows inside a maintenance window (not scored, not learned). */
+  maintenance: number;
+}
+
+/** The labels a policy sees for a replayed file: its name as `metric`, its path as `file`. */
+export function replayLabels(inFile: string, inputRoot: string): Record<string, string> {
+  const stat = fs.statSync(inputRoot);
+  const rel = stat.isDirectory() ? path.relative(inputRoot, inFile) : path.basename(inFile);
+  const strip = (p: string) => p.replace(/\.csv$/i, '');
+  return { metric: strip(path.basename(inFile)), file: strip(rel.split(path.sep).join('/')) };
 }
 
 /**
@@ -121,9 +145,10 @@ export async function replayFile(
   outFile: string,
   config: Partial<DetectorConfig>,
   onRow?: (rows: number) => void,
-  makeDetector: (config: Partial<DetectorConfig>) => SeriesDetector = createSeriesDetector
+  makeDetector: (config: Partial<DetectorConfig>) => SeriesDetector = createSeriesDetector,
+  series: SeriesPolicy = NO_POLICY
 ): Promise<ReplayStats> {
-  const detector = makeDetector(config);
+  const detector = makeDetector(withSeasonal(config, series.model));
   fs.mkdirSync(path.dirname(path.resolve(outFile)), { recursive: true });
   const tmp = path.join(
     path.dirname(path.resolve(outFile)),
@@ -132,7 +157,8 @@ export async function replayFile(
   const fd = fs.openSync(tmp, 'w');
   const out = new OutBuffer(fd);
   let ok = false;
-  const stats: ReplayStats = { rows: 0, anomalies: 0 };
+  const stats: ReplayStats = { rows: 0, anomalies: 0, maintenance: 0 };
+  const hasMaintenance = series.maintenance.length > 0;
   try {
     let tsCol = -1;
     let valCol = -1;
@@ -162,10 +188,13 @@ export async function replayFile(
       const gap = valCell.trim().length === 0;
       const value = gap ? NaN : parseValue(valCell);
       if (!gap && Number.isNaN(value)) throw new InputError(inFile, lineNo, `non-numeric value '${valCell}'`);
-      const r = gap ? detector.gap(ts) : detector.update(ts, value);
+      // Inside maintenance the detector only reports its expected range: nothing is learned.
+      const paused = hasMaintenance && !gap && inMaintenance(series, ts);
+      const r = gap || paused ? detector.gap(ts) : detector.update(ts, value, series.output);
       stats.rows++;
+      if (paused) stats.maintenance++;
       if (r.isAnomaly) stats.anomalies++;
-      const score = gap ? '' : fmtScore(r.score01);
+      const score = gap || paused ? '' : fmtScore(r.score01);
       out.write(
         `${tsCell},${valCell},${score},${r.isAnomaly ? 1 : 0},${fmt(r.expected)},${fmt(r.lower)},${fmt(r.upper)}\n`
       );
@@ -214,6 +243,16 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`anomaly-lens replay: ${(err as Error).message}\n`);
     return 2;
   }
+  let policy: LoadedPolicy | undefined;
+  if (opts.policyFile !== undefined) {
+    try {
+      policy = loadPolicyFile(opts.policyFile);
+    } catch (err) {
+      if (!(err instanceof PolicyError)) throw err;
+      process.stderr.write(`anomaly-lens replay: ${err.message}\n`);
+      return 2;
+    }
+  }
   let stat: fs.Stats;
   try {
     stat = fs.statSync(opts.input);
@@ -246,12 +285,24 @@ export async function run(argv: string[]): Promise<number> {
   for (let i = 0; i < jobs.length; i++) {
     const [inFile, outFile] = jobs[i];
     const label = `replay [${i + 1}/${jobs.length}] ${path.basename(inFile)}`;
+    const series = policy ? resolveSeries(policy.policy, replayLabels(inFile, opts.input)) : NO_POLICY;
+    if (series.ignore) {
+      progress.done();
+      process.stderr.write(`anomaly-lens replay: ${inFile}: ignored by the policy, no output\n`);
+      continue;
+    }
     try {
-      const s = await replayFile(inFile, outFile, opts.config, (rows) =>
-        progress.tick(() => {
-          const secs = Math.max((Date.now() - started) / 1000, 1e-3);
-          return `${label}: ${rows.toLocaleString('en-US')} rows (${Math.round((total + rows) / secs).toLocaleString('en-US')} rows/s)`;
-        })
+      const s = await replayFile(
+        inFile,
+        outFile,
+        opts.config,
+        (rows) =>
+          progress.tick(() => {
+            const secs = Math.max((Date.now() - started) / 1000, 1e-3);
+            return `${label}: ${rows.toLocaleString('en-US')} rows (${Math.round((total + rows) / secs).toLocaleString('en-US')} rows/s)`;
+          }),
+        undefined,
+        series
       );
       total += s.rows;
     } catch (err) {

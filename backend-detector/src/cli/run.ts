@@ -5,7 +5,8 @@
 import pino from 'pino';
 import { CONFIG_FILE_ENV, ConfigError, describeConfig, loadConfig, settingsHelp } from '../config/load';
 import { createSeriesDetector } from '../model/detector';
-import { streamingDetectorCodec } from '../pipeline/detector-codec';
+import { streamingDetectorCodec, streamingDetectorFactory } from '../pipeline/detector-codec';
+import { PolicyError } from '../policy/parse';
 import { DetectorService } from '../pipeline/service';
 import { parseOptions, reportCliError } from './args';
 
@@ -56,16 +57,24 @@ export async function run(argv: string[]): Promise<number> {
   const logger = pino({ level: config.logLevel, base: { service: 'anomaly-lens-detector' } });
   logger.info({ config: describeConfig(config) }, 'starting');
   let exitCode = 0;
-  const service = new DetectorService(config, {
-    logger,
-    createDetector: () => createSeriesDetector(),
-    stateCodec: streamingDetectorCodec(),
-    onFatal: (err) => {
-      logger.fatal({ err }, 'consumer stopped for good; shutting down');
-      exitCode = 1;
-      stop('fatal');
-    },
-  });
+  let service: DetectorService;
+  try {
+    service = new DetectorService(config, {
+      logger,
+      createDetector: streamingDetectorFactory(),
+      stateCodec: streamingDetectorCodec(),
+      onFatal: (err) => {
+        logger.fatal({ err }, 'consumer stopped for good; shutting down');
+        exitCode = 1;
+        stop('fatal');
+      },
+    });
+  } catch (e) {
+    if (!(e instanceof PolicyError)) throw e;
+    logger.fatal({ policy: e.file, line: e.line, field: e.field }, e.message);
+    process.stderr.write(`anomaly-lens run: ${e.message}\n`);
+    return 2;
+  }
 
   let stopping: Promise<void> | undefined;
   let stopped!: () => void;

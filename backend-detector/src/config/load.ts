@@ -54,6 +54,7 @@ export interface DetectorConfig {
   retryMaxMs: number;
   modelsTopic: string;
   checkpointIntervalMs: number;
+  policyFile: string;
   commitIntervalMs: number;
   shutdownTimeoutMs: number;
   httpHost: string;

@@ -374,6 +374,15 @@ export const SETTINGS = [
     description:
       "How often each partition's changed series states are checkpointed to the models topic and its offset committed (ms); a restart re-reads at most this much. 0 = no checkpoints: offsets commit every ANOMALYLENS_COMMIT_INTERVAL_MS and a restart re-warms every series",
   },
+  // Detection policy
+  {
+    name: 'policyFile',
+    env: 'ANOMALYLENS_POLICY_FILE',
+    type: 'file',
+    default: '',
+    description:
+      'Detection policy (YAML, docs/policy.md): per-series threshold, direction, deviation floors, seasonality, ignore, maintenance windows. Reloaded when the file changes and on SIGHUP; an invalid file stops the start and is refused on reload (the old policy stays)',
+  },
   // Offsets, HTTP, logs
   {
     name: 'commitIntervalMs',

@@ -10,6 +10,7 @@ export class DetectorMetrics {
   readonly dlqWriteFailures: Counter<string>;
   readonly pointsScored: Counter<string>;
   readonly pointsDropped: Counter<'reason'>;
+  readonly pointsUnscored: Counter<'reason'>;
   readonly anomalies: Counter<string>;
   readonly consumerLag: Gauge<'topic' | 'partition'>;
   readonly sinkWriteDuration: Histogram<string>;
@@ -60,6 +61,12 @@ export class DetectorMetrics {
     this.pointsDropped = new Counter({
       name: `${p}points_dropped_total`,
       help: 'Decoded points not scored, by reason (series_limit, out_of_order, first_sample, counter_reset, ...)',
+      labelNames: ['reason'],
+      registers: r,
+    });
+    this.pointsUnscored = new Counter({
+      name: `${p}points_unscored_total`,
+      help: 'Points the detection policy kept from the detector, by reason (ignored series, maintenance window)',
       labelNames: ['reason'],
       registers: r,
     });
@@ -178,5 +185,45 @@ export class DetectorMetrics {
       registers: r,
     });
     if (withProcessMetrics) collectDefaultMetrics({ register: this.registry, prefix: p });
+  }
+}
+
+/**
+ * The detection policy's self-metrics (policy/runtime.ts), registered only when the service
+ * runs with a policy file. Here beside the others so every metric name is in this file.
+ */
+export class PolicyMetrics {
+  readonly reloads: Counter<'result'>;
+  readonly info: Gauge<'hash'>;
+  readonly rules: Gauge<string>;
+  readonly lastReload: Gauge<string>;
+  readonly lastSuccess: Gauge<string>;
+
+  constructor(registry: Registry) {
+    const p = METRIC_PREFIX;
+    const registers = [registry];
+    this.reloads = new Counter({
+      name: `${p}policy_reloads_total`,
+      help: 'Policy file loads after the first, by result (failure: the file was refused and the previous policy stays)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.info = new Gauge({
+      name: `${p}policy_info`,
+      help: 'The policy in force: 1, labelled with the first 12 hex digits of the SHA-256 of its file',
+      labelNames: ['hash'],
+      registers,
+    });
+    this.rules = new Gauge({ name: `${p}policy_rules`, help: 'Rules in the policy in force', registers });
+    this.lastReload = new Gauge({
+      name: `${p}policy_last_reload_timestamp_seconds`,
+      help: 'When the policy file was last read (start or reload), successfully or not',
+      registers,
+    });
+    this.lastSuccess = new Gauge({
+      name: `${p}policy_last_reload_success`,
+      help: '1 if the last read of the policy file was applied, 0 if it was refused',
+      registers,
+    });
   }
 }

@@ -1,3 +1,5 @@
+import type { PolicyStatus } from '../policy/runtime';
+
 /**
  * Stream health for /api/status and the Grafana app's stream-health page: rates over a
  * sliding window, lag, last-message age, series, DLQ and sink error counts.
@@ -66,6 +68,8 @@ export interface StreamStatus {
     backpressure: boolean;
   };
   uptimeSeconds: number;
+  /** The detection policy in force, when the service runs with one (policy/runtime.ts). */
+  policy?: PolicyStatus;
 }
 
 export interface StatusInputs {

@@ -1,4 +1,6 @@
 import { DEFAULT_EVENT_CONFIG, EventTrackerConfig, validateEventConfig } from '../events/tracker';
+import type { Seasonality } from './features';
+import { isValidTimeZone } from './local-time';
 
 /**
  * Tunables of the streaming per-series detector. Defaults are what `replay` and `run` use;
@@ -66,6 +68,10 @@ export interface DetectorConfig {
   holdUndamped: boolean;
   /** Seed of the detector's PRNG. */
   seed: number;
+  /** What the repeat feature compares with: the same half hour a day or a week before, or nothing. */
+  seasonality: Seasonality;
+  /** IANA time zone whose wall clock the half hours follow (DST included). */
+  timezone: string;
   /** Event hysteresis (see events/tracker). */
   events: EventTrackerConfig;
 }
@@ -90,6 +96,8 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   holdoffMargin: 1.25,
   holdUndamped: false,
   seed: 1,
+  seasonality: 'daily',
+  timezone: 'UTC',
   // Repeated surprises are damped, so an event closes at the first point that brings no
   // new one: `anomalous` marks the onset of each distinct surprise rather than a long run.
   events: { ...DEFAULT_EVENT_CONFIG, closeAfter: 1 },
@@ -155,6 +163,40 @@ export function resolveDetectorConfig(partial: Partial<DetectorConfig> = {}): De
   if (typeof cfg.seed !== 'number' || !Number.isInteger(cfg.seed)) {
     throw new Error("detector config: 'seed' must be an integer");
   }
+  if (!['daily', 'weekly', 'none'].includes(cfg.seasonality)) {
+    throw new Error(
+      `detector config: 'seasonality' must be daily, weekly or none (got ${String(cfg.seasonality)})`
+    );
+  }
+  if (typeof cfg.timezone !== 'string' || !isValidTimeZone(cfg.timezone)) {
+    throw new Error(`detector config: 'timezone' must be an IANA time zone (got ${String(cfg.timezone)})`);
+  }
   validateEventConfig(cfg.events);
+  return cfg;
+}
+
+/** The settings a policy may choose per series (the rest is the service's). */
+export interface SeasonalSettings {
+  seasonality: Seasonality;
+  timezone: string;
+}
+
+const seasonalOverrides = new WeakMap<Partial<DetectorConfig>, Map<string, Partial<DetectorConfig>>>();
+
+/**
+ * `base` with a series' seasonal settings, one object per base and combination: detectors
+ * share the resolved config of the object they are given (model/detector.ts), so equal
+ * settings must be the same object. The defaults give `base` itself.
+ */
+export function withSeasonal(
+  base: Partial<DetectorConfig>,
+  s: SeasonalSettings | undefined
+): Partial<DetectorConfig> {
+  if (!s || (s.seasonality === 'daily' && s.timezone === 'UTC')) return base;
+  let byKey = seasonalOverrides.get(base);
+  if (!byKey) seasonalOverrides.set(base, (byKey = new Map()));
+  const key = `${s.seasonality}|${s.timezone}`;
+  let cfg = byKey.get(key);
+  if (!cfg) byKey.set(key, (cfg = { ...base, seasonality: s.seasonality, timezone: s.timezone }));
   return cfg;
 }

@@ -3,6 +3,7 @@ import { AnomalyEvent, EventChange, EventTracker, Severity } from '../events/tra
 import { StateFormatError, StateReader, StateWriter } from './binary';
 import { DetectorConfig, resolveDetectorConfig } from './config';
 import { FEATURE_DIM, FeatureExtractor } from './features';
+import { DEFAULT_OUTPUT_POLICY, OutputPolicy, policyScore } from './output-policy';
 import { IsolationForest, Prng } from './iforest';
 import { ScoreNormalizer } from './normalizer';
 import { StuckRun } from './stuck-run';
@@ -106,7 +107,7 @@ export class StreamingDetector implements SeriesDetector {
         slabBytes(4 * cfg.historySize * this.dim) +
         ScoreNormalizer.storageBytes(cfg.scoreHistory)
     );
-    this.features = new FeatureExtractor(cfg.window, cfg.scaleWindow);
+    this.features = new FeatureExtractor(cfg.window, cfg.scaleWindow, cfg.seasonality, cfg.timezone);
     this.vector = slab.float64(this.dim);
     this.history = slab.float32(cfg.historySize * this.dim);
     this.rng = new Prng(cfg.seed);
@@ -136,8 +137,17 @@ export class StreamingDetector implements SeriesDetector {
    * Score the next point. Points are taken in arrival order: a timestamp earlier than the
    * previous one (real exports have them, e.g. NAB's machine_temperature file) is scored
    * like any other point rather than rejected.
+   *
+   * `policy` (a detection policy's threshold, direction and deviation floors) rescales or
+   * silences the score before the refractory damping, the holdoff and the event tracker see
+   * it, so events, holdoffs and `isAnomaly` follow the policy; what the model learns
+   * (features, forest, calibration) is the same under every policy.
    */
-  update(timestampMs: number, value: number): SeriesDetectorOutput {
+  update(
+    timestampMs: number,
+    value: number,
+    policy: OutputPolicy = DEFAULT_OUTPUT_POLICY
+  ): SeriesDetectorOutput {
     if (!Number.isFinite(value)) throw new RangeError(`value must be a finite number (got ${value})`);
     if (!Number.isFinite(timestampMs)) throw new RangeError(`timestamp must be finite (got ${timestampMs})`);
     this.lastTimestamp = timestampMs;
@@ -167,6 +177,7 @@ export class StreamingDetector implements SeriesDetector {
     if (!warmingUp) {
       undamped = Math.max(forestScore, FeatureExtractor.magnitude(x) / this.config.magnitude);
       if (this.config.stuckEvidence > 0) undamped = Math.max(undamped, stuck / this.config.stuckEvidence);
+      if (policy !== DEFAULT_OUTPUT_POLICY) undamped = policyScore(undamped, value, expected, policy);
       score = this.holdoffScore(timestampMs, this.damp(timestampMs, undamped));
     }
 

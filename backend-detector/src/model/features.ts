@@ -13,7 +13,10 @@
  *          has been seen): what happened at this time of day yesterday is not news, so
  *          a nightly job, a daily peak or a square wave's edges stop being deviations
  *          from their second day on (repeat masking), while a spike no day has had keeps
- *          its full size
+ *          its full size. Half hours are those of the series' local clock (`timezone`,
+ *          DST-correct); `weekly` seasonality compares with the same half hour a week
+ *          before instead (336 ranges instead of 48: +4.6 kB for such series only), and
+ *          `none` never masks (the feature stays |level|)
  *
  * Both scales are updated with the residual clipped at CLIP σ, so one extreme point moves
  * them by a bounded step (a few extreme episodes cannot make the next incident look
@@ -26,6 +29,10 @@
  * deviation, while a jump of 40 quanta still is.
  */
 import { StateFormatError, StateReader, StateWriter } from './binary';
+import { LocalClock } from './local-time';
+
+/** What the repeat feature compares a point with (a policy's `seasonality`). */
+export type Seasonality = 'daily' | 'weekly' | 'none';
 
 /** Residuals beyond this many σ enter the scale estimates clipped at it. */
 const CLIP = 4;
@@ -38,6 +45,7 @@ export const FEATURE_DIM = 4;
 
 const BUCKET_MS = 30 * 60_000;
 const DAY_BUCKETS = 48;
+const SLOTS: Record<Seasonality, number> = { daily: DAY_BUCKETS, weekly: 7 * DAY_BUCKETS, none: 0 };
 
 export class FeatureExtractor {
   readonly dim = FEATURE_DIM;
@@ -52,17 +60,24 @@ export class FeatureExtractor {
   private quantum = Infinity;
   /** The first value: the level feature is stored relative to it (float32 precision). */
   private origin = 0;
-  /** Per half hour of the day: the range of the values the last time it was seen (NaN: never). */
-  private readonly low: Float64Array = new Float64Array(DAY_BUCKETS).fill(NaN);
-  private readonly high: Float64Array = new Float64Array(DAY_BUCKETS).fill(NaN);
+  /** Per half hour of the day (or week): the range of the values the last time it was seen (NaN: never). */
+  private readonly low: Float64Array;
+  private readonly high: Float64Array;
+  /** Slots in a season (48 half hours a day, 336 a week; 0: no repeat masking). */
+  private readonly slots: number;
+  private readonly clock: LocalClock;
   /** The half hour being filled (absolute index since the epoch) and its range so far. */
   private bucket = -1;
   private bucketLow = Infinity;
   private bucketHigh = -Infinity;
 
-  constructor(window: number, scaleWindow: number) {
+  constructor(window: number, scaleWindow: number, seasonality: Seasonality = 'daily', timeZone = 'UTC') {
     this.levelAlpha = 2 / (window + 1);
     this.scaleAlpha = 2 / (scaleWindow + 1);
+    this.slots = SLOTS[seasonality];
+    this.low = new Float64Array(this.slots).fill(NaN);
+    this.high = new Float64Array(this.slots).fill(NaN);
+    this.clock = new LocalClock(timeZone);
   }
 
   /** Points taken so far. */
@@ -107,9 +122,9 @@ export class FeatureExtractor {
     const sdChange = Math.sqrt(this.changeVariance);
     out[0] = cap(residual / Math.max(sd, floor));
     out[1] = cap(change / Math.max(sdChange, floor));
-    const b = this.bucket % DAY_BUCKETS;
-    const lo = this.low[b]!;
-    const hi = this.high[b]!;
+    const b = this.slots > 0 ? this.bucket % this.slots : 0;
+    const lo = this.slots > 0 ? this.low[b]! : NaN;
+    const hi = this.slots > 0 ? this.high[b]! : NaN;
     out[2] = Number.isNaN(lo)
       ? Math.abs(out[0])
       : cap((value > hi ? value - hi : value < lo ? lo - value : 0) / Math.max(sd, floor));
@@ -131,10 +146,11 @@ export class FeatureExtractor {
   }
 
   private rollBucket(timestampMs: number): void {
-    const bucket = Math.floor(timestampMs / BUCKET_MS);
+    if (this.slots === 0) return;
+    const bucket = Math.floor(this.clock.local(timestampMs) / BUCKET_MS);
     if (bucket === this.bucket) return;
     if (this.bucket >= 0 && this.bucketLow <= this.bucketHigh) {
-      const b = this.bucket % DAY_BUCKETS;
+      const b = this.bucket % this.slots;
       this.low[b] = this.bucketLow;
       this.high[b] = this.bucketHigh;
     }

@@ -50,7 +50,7 @@ export class IncompatibleStateError extends Error {
 
 /** Settings whose change makes an existing state meaningless or the wrong size. */
 function stateShapingConfig(config: DetectorConfig): unknown[] {
-  return [
+  const shaping: unknown[] = [
     config.trees,
     config.sampleSize,
     config.historySize,
@@ -59,6 +59,11 @@ function stateShapingConfig(config: DetectorConfig): unknown[] {
     config.scoreHistory,
     config.scoreWarmup,
   ];
+  // Seasonality sizes the time-of-day ranges and the time zone gives them their meaning. The
+  // defaults add nothing, so states taken before policies existed keep their fingerprint.
+  if (config.seasonality !== 'daily' || config.timezone !== 'UTC')
+    shaping.push(config.seasonality, config.timezone);
+  return shaping;
 }
 
 /** Keyed by the caller's config object: one hash per config, not one per series. */

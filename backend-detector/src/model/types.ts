@@ -3,6 +3,7 @@
  * the replay CLI, the Kafka pipeline and the events/sink stages.
  * Changing a field here is a cross-component change: update every caller.
  */
+import type { OutputPolicy } from './output-policy';
 
 /** What the detector says about one point of one series. */
 export interface DetectorOutput {
@@ -26,8 +27,11 @@ export interface DetectorOutput {
 
 /** One streaming detector per series; causal and deterministic. */
 export interface SeriesDetector {
-  /** Feed the next point (timestamps non-decreasing) and get its verdict. */
-  update(timestampMs: number, value: number): DetectorOutput;
+  /**
+   * Feed the next point (timestamps non-decreasing) and get its verdict, under a policy's
+   * threshold, direction and deviation floors (default: none).
+   */
+  update(timestampMs: number, value: number, policy?: OutputPolicy): DetectorOutput;
   /** A point without a value: keeps its place (score NaN, not anomalous), learns nothing. */
   gap(timestampMs: number): DetectorOutput;
   /** Isolation Forest (re)fits since this detector was created or restored. */

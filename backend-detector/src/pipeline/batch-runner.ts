@@ -25,7 +25,7 @@ const YIELD_EVERY_MESSAGES = 64;
 
 export interface BatchRunnerDeps {
   formats: ReadonlyMap<string, InputFormat>;
-  processor: Pick<Processor, 'process'>;
+  processor: Pick<Processor, 'process'> & Partial<Pick<Processor, 'policy'>>;
   sink: Pick<RemoteWriteSink, 'hasCapacity'>;
   tracker: Pick<OffsetTracker, 'open' | 'discard'>;
   assignment: Assignment;
@@ -104,6 +104,8 @@ export class BatchRunner {
     let last: string | undefined;
     let processed = 0;
     let sinceHeartbeat = 0;
+    // One policy for the whole batch: a reload lands between batches, never inside one.
+    const policy = processor.policy;
     for (const m of batch.messages) {
       if (!sink.hasCapacity) await this.d.backpressure.waitForSink(heartbeat, running);
       if (health.stopping || !current()) break;
@@ -116,7 +118,7 @@ export class BatchRunner {
         timestamp: Number(m.timestamp),
         headers: m.headers,
       };
-      const dl = processor.process(raw, format, ticket);
+      const dl = processor.process(raw, format, ticket, policy);
       if (dl) deadLetters.push(dl);
       last = m.offset;
       processed++;

@@ -103,7 +103,8 @@ export class CheckpointRestorer {
       try {
         const cp = decodeCheckpoint(value);
         const forest = records.get(forestKey(parsed.topic, parsed.partition, parsed.seriesKey));
-        processor.restoreSeries(cp, codec.decode(joinForest(cp, forest)));
+        const bytes = joinForest(cp, forest);
+        processor.restoreSeries(cp, (model) => codec.decode(bytes, model));
         restored++;
       } catch (e) {
         // A state this detector cannot read (another version, another detector config,

@@ -1,3 +1,4 @@
+import type { SeasonalSettings } from '../model/config';
 /**
  * Records of the compacted model-state topic (`anomalylens.models`): one per input series,
  * keyed by where the series comes from, holding the detector's binary state plus the little
@@ -221,7 +222,8 @@ export interface DetectorStateCodec {
   /** Bytes of the forest at the end of encode's output, right before its 4-byte CRC (0: none). */
   forestBytes(detector: SeriesDetector): number;
   /** Throws when the bytes are of another version/config or damaged; never returns a half-read detector. */
-  decode(bytes: Uint8Array): SeriesDetector;
+  /** `model`: the seasonality the series' policy gives it (its state was taken under it). */
+  decode(bytes: Uint8Array, model?: SeasonalSettings): SeriesDetector;
   /** State format version and detector-config fingerprint, written as record headers. */
   readonly version: number;
   readonly fingerprint: string;

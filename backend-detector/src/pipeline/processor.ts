@@ -1,100 +1,41 @@
 import { decodeMessage } from '../ingest/decode';
 import { seriesKey } from '../ingest/labels';
-import type { IngestLimits } from '../ingest/limits';
-import { RateConverter, type RateSkip } from '../ingest/rates';
-import { InvalidMessageError, type InputFormat, type InvalidReason, type MetricPoint } from '../ingest/types';
+import { RateConverter } from '../ingest/rates';
+import { InvalidMessageError, type InputFormat, type MetricPoint } from '../ingest/types';
 import type { DetectorOutput, SeriesDetector } from '../model/types';
 import type { DetectorStateCodec, SeriesCheckpoint } from './model-records';
-import { partitionKey, type PartitionKey } from './partition-key';
-import { fillOutputValues, OUTPUT_NAMES, outputLabelSets } from '../sink/output-series';
-import type { Label } from '../sink/proto';
-import type { AckTarget } from '../sink/sink';
+import { partitionKey } from './partition-key';
+import {
+  fillOutputValues,
+  MAINTENANCE_NAME,
+  OUTPUT_NAMES,
+  outputLabelSets,
+  renamedLabelSet,
+} from '../sink/output-series';
+import type { SeasonalSettings } from '../model/config';
+import { inMaintenance } from '../policy/resolve';
+import { IgnoredSeries, policyLabels } from '../policy/series-policies';
+import { NO_POLICY_SNAPSHOT, type PolicySnapshot } from '../policy/snapshot';
+import type {
+  BatchTicket,
+  DeadLetter,
+  Position,
+  ProcessorHooks,
+  ProcessorOptions,
+  RawMessage,
+  SampleSink,
+  SeriesState,
+} from './processor-types';
+import { followPolicy, maintenancePoint } from './policy-points';
 
-export interface RawMessage {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  /** Kafka record timestamp, epoch ms. */
-  timestamp: number;
-  headers?: Record<string, unknown>;
-}
-
-export interface DeadLetter {
-  message: RawMessage;
-  reason: InvalidReason;
-  detail: string;
-}
-
-/** Where scored samples go (the remote-write sink). */
-export interface SampleSink {
-  add(shard: number, labels: Label[], value: number, timestamp: number, ticket: AckTarget): void;
-}
-
-/** Why a decoded point was not scored. */
-export type DropReason = 'series_limit' | 'out_of_order' | 'detector_error' | RateSkip;
-
-export interface ProcessorHooks {
-  pointScored?(point: MetricPoint, isAnomaly: boolean): void;
-  anomalyOpened?(point: MetricPoint): void;
-  pointDropped?(reason: DropReason, point?: MetricPoint): void;
-  /** A detector threw: the point is dropped and the series starts over with a fresh one. */
-  detectorFailed?(key: string, error: unknown): void;
-  seriesCreated?(key: string): void;
-  /** The series' model was (re)fitted `n` times during the last update. */
-  modelFitted?(n: number): void;
-}
-
-export interface ProcessorOptions {
-  createDetector: (seriesKey: string) => SeriesDetector;
-  maxMessageBytes: number;
-  /**
-   * Timestamp window (on this processor's clock) and label limits. Without them the label
-   * limits default and the window is not checked (tests with fixed timestamps).
-   */
-  ingestLimits?: IngestLimits;
-  maxSeries: number;
-  shards: number;
-  /** Static labels added to every output series (input labels take precedence). */
-  outputLabels?: Readonly<Record<string, string>>;
-  /** collectd sends counters as rates already (write_kafka StoreRates, its default). */
-  collectdStoreRates?: boolean;
-}
-
-interface SeriesState {
-  detector: SeriesDetector;
-  metric: string;
-  labels: Record<string, string>;
-  labelSets: Label[][];
-  shard: number;
-  /** The partition the series first arrived on: its checkpoints belong to that partition. */
-  source: PartitionKey;
-  lastTimestamp: number;
-  lastSeen: number;
-  anomalous: boolean;
-  fits: number;
-  /** Changed since its last checkpoint. */
-  dirty: boolean;
-  /** Its current forest is in the models topic (a refit or a failed write clears this). */
-  forestSaved: boolean;
-  /**
-   * Restored from a checkpoint taken at this source offset: re-delivered points up to it are
-   * already in the model (and were acknowledged before the checkpoint was written), so they
-   * are passed over.
-   */
-  skipThrough?: bigint;
-}
-
-/** What a message's samples are acknowledged to (its batch's ticket). */
-type BatchTicket = AckTarget & { expect(n: number): void };
-
-/** A series' place in the input, for checkpoints. */
-interface Position {
-  topic: string;
-  partition: number;
-  offset: string;
-}
+export type {
+  DeadLetter,
+  DropReason,
+  ProcessorHooks,
+  ProcessorOptions,
+  RawMessage,
+  SampleSink,
+} from './processor-types';
 
 /**
  * The per-message work of the pipeline, free of Kafka: decode, turn counters into
@@ -104,6 +45,7 @@ interface Position {
 export class Processor {
   private readonly series = new Map<string, SeriesState>();
   private readonly rates: RateConverter;
+  private readonly ignored: IgnoredSeries;
 
   constructor(
     private readonly sink: SampleSink,
@@ -112,6 +54,12 @@ export class Processor {
     private readonly now: () => number = Date.now
   ) {
     this.rates = new RateConverter(opts.collectdStoreRates ?? true);
+    this.ignored = new IgnoredSeries(opts.maxSeries);
+  }
+
+  /** The policy in force now: a batch takes it once and judges all its points by it. */
+  get policy(): PolicySnapshot {
+    return this.opts.policy?.() ?? NO_POLICY_SNAPSHOT;
   }
 
   get activeSeries(): number {
@@ -119,7 +67,12 @@ export class Processor {
   }
 
   /** Decode and score one message; returns a dead letter instead of throwing on bad input. */
-  process(message: RawMessage, format: InputFormat, ticket: BatchTicket): DeadLetter | undefined {
+  process(
+    message: RawMessage,
+    format: InputFormat,
+    ticket: BatchTicket,
+    policy: PolicySnapshot = this.policy
+  ): DeadLetter | undefined {
     let points: MetricPoint[];
     // Read once per message: the clock is a cost at this rate (points of one message share it).
     const now = this.now();
@@ -146,7 +99,7 @@ export class Processor {
       throw e;
     }
     const at: Position = { topic: message.topic, partition: message.partition, offset: message.offset };
-    for (const p of points) this.score(p, ticket, at, now);
+    for (const p of points) this.score(p, ticket, at, now, policy);
     return undefined;
   }
 
@@ -195,10 +148,23 @@ export class Processor {
       }
   }
 
-  /** Continue a series from its checkpoint (before any of its points are processed). */
-  restoreSeries(cp: SeriesCheckpoint, detector: SeriesDetector): void {
+  /**
+   * Continue a series from its checkpoint (before any of its points are processed). `decode`
+   * gets the seasonality the policy now gives the series; a series it ignores is not restored.
+   */
+  restoreSeries(
+    cp: SeriesCheckpoint,
+    decode: SeriesDetector | ((model: SeasonalSettings) => SeriesDetector)
+  ): void {
+    const policy = this.policy;
+    const sp = policy.resolve(policyLabels(cp.metric, cp.labels, this.opts.outputLabels));
+    if (sp.ignore) return;
+    const detector = typeof decode === 'function' ? decode(sp.model) : decode;
     this.series.set(cp.seriesKey, {
       detector,
+      policy: sp,
+      policyVersion: policy.version,
+      inMaintenance: false,
       metric: cp.metric,
       labels: cp.labels,
       labelSets: outputLabelSets(cp.metric, cp.labels, this.opts.outputLabels),
@@ -243,6 +209,11 @@ export class Processor {
     return removed;
   }
 
+  private forget(key: string): void {
+    this.series.delete(key);
+    this.rates.forget(key);
+  }
+
   /** Forget series (and counter state) idle for longer than `idleMs`; returns how many. */
   evictIdle(idleMs: number): number {
     const cutoff = this.now() - idleMs;
@@ -257,21 +228,39 @@ export class Processor {
     return removed;
   }
 
-  private score(p: MetricPoint, ticket: BatchTicket, at: Position, now: number): void {
+  private score(
+    p: MetricPoint,
+    ticket: BatchTicket,
+    at: Position,
+    now: number,
+    policy: PolicySnapshot
+  ): void {
     const key = seriesKey(p.metric, p.labels);
     let st = this.series.get(key);
     if (st?.skipThrough !== undefined) {
       if (BigInt(at.offset) <= st.skipThrough) return;
       st.skipThrough = undefined;
     }
+    if (
+      st &&
+      st.policyVersion < policy.version &&
+      !followPolicy(key, st, policy, this.opts, () => this.forget(key))
+    )
+      st = undefined;
     if (!st) {
+      if (this.ignored.has(key, policy)) return void this.hooks.pointUnscored?.('ignored');
+      const sp = policy.resolve(policyLabels(p.metric, p.labels, this.opts.outputLabels));
+      if (sp.ignore) {
+        this.ignored.add(key, policy);
+        return void this.hooks.pointUnscored?.('ignored');
+      }
       if (this.series.size >= this.opts.maxSeries) {
         this.hooks.pointDropped?.('series_limit', p);
         return;
       }
       let detector: SeriesDetector;
       try {
-        detector = this.opts.createDetector(key);
+        detector = this.opts.createDetector(key, sp.model);
       } catch (e) {
         this.hooks.detectorFailed?.(key, e);
         this.hooks.pointDropped?.('detector_error', p);
@@ -279,6 +268,9 @@ export class Processor {
       }
       st = {
         detector,
+        policy: sp,
+        policyVersion: policy.version,
+        inMaintenance: false,
         metric: p.metric,
         labels: p.labels,
         labelSets: outputLabelSets(p.metric, p.labels, this.opts.outputLabels),
@@ -303,12 +295,15 @@ export class Processor {
       return;
     }
     st.lastTimestamp = p.timestamp;
+    if (st.policy.maintenance.length > 0 && inMaintenance(st.policy, p.timestamp)) {
+      return maintenancePoint(this.sink, st, p, ticket, this.hooks);
+    }
     let out: DetectorOutput;
     try {
-      out = st.detector.update(p.timestamp, p.value);
+      out = st.detector.update(p.timestamp, p.value, st.policy.output);
     } catch (e) {
       // One broken series must not stop the stream for all others.
-      st.detector = this.opts.createDetector(key);
+      st.detector = this.opts.createDetector(key, st.policy.model);
       st.fits = 0;
       st.forestSaved = false;
       this.hooks.detectorFailed?.(key, e);
@@ -316,10 +311,15 @@ export class Processor {
       return;
     }
     const values = scratchValues;
-    ticket.expect(fillOutputValues(out, values));
+    ticket.expect(fillOutputValues(out, values) + (st.inMaintenance ? 1 : 0));
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       if (v !== undefined) this.sink.add(st.shard, st.labelSets[i], v, p.timestamp, ticket);
+    }
+    if (st.inMaintenance) {
+      // The first point after a window ends its shading (remote write has no staleness markers).
+      st.inMaintenance = false;
+      this.sink.add(st.shard, renamedLabelSet(st.labelSets[0], MAINTENANCE_NAME), 0, p.timestamp, ticket);
     }
     const fits = st.detector.fits;
     if (fits > st.fits) {

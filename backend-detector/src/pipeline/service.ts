@@ -4,19 +4,18 @@ import type { DetectorConfig } from '../config/load';
 import { DetectorMetrics } from '../health/metrics';
 import { HealthServer } from '../health/server';
 import type { StreamStatus } from '../health/status';
-import type { SeriesDetector } from '../model/types';
 import { untilAborted } from '../retry/retry';
 import { settlesWithin, systemClock, type Clock } from './clock';
 import { verifyKafkaTls } from './kafka';
 import type { DetectorStateCodec } from './model-records';
 import { PROBE_INTERVAL_MS } from './sink-probe';
-import { buildPipeline, type Pipeline } from './wiring';
+import { buildPipeline, type Pipeline, type WiringDeps } from './wiring';
 
 export { DLQ_HEADERS } from './dead-letter-writer';
 
 export interface ServiceDeps {
   logger: Logger;
-  createDetector: (seriesKey: string) => SeriesDetector;
+  createDetector: WiringDeps['createDetector'];
   metrics?: DetectorMetrics;
   /** The consumer died for good (kafkajs will not restart it): the caller should stop and exit. */
   onFatal?: (error: Error) => void;
@@ -90,7 +89,8 @@ export class DetectorService {
   }
 
   status(): StreamStatus {
-    return this.p.health.status();
+    const policy = this.p.policy?.status();
+    return policy ? { ...this.p.health.status(), policy } : this.p.health.status();
   }
 
   async start(): Promise<void> {
@@ -143,6 +143,7 @@ export class DetectorService {
   private startTimers(): void {
     const { p } = this;
     const every = (ms: number, fn: () => unknown) => this.timers.push(this.clock.every(ms, () => void fn()));
+    if (p.policy) this.timers.push(p.policy.watch());
     const running = () => p.health.groupJoined && !p.health.stopping;
     const cp = p.checkpoints;
     if (cp) {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { DetectorConfig } from '../config/load';
 import type { DetectorMetrics } from '../health/metrics';
 import { ingestLimitsFrom } from '../ingest/limits';
+import type { SeasonalSettings } from '../model/config';
 import type { SeriesDetector } from '../model/types';
 import { RemoteWriteClient } from '../sink/client';
 import { RemoteWriteSink } from '../sink/sink';
@@ -25,6 +26,7 @@ import { SeriesCap } from './series-cap';
 import { SinkProbe } from './sink-probe';
 import { StreamHealth } from './stream-health';
 import { TopicWait } from './topic-wait';
+import { PolicyRuntime } from '../policy/runtime';
 
 /** What every part is built with. */
 export interface WiringContext {
@@ -35,7 +37,7 @@ export interface WiringContext {
 }
 
 export interface WiringDeps {
-  createDetector: (seriesKey: string) => SeriesDetector;
+  createDetector: (seriesKey: string, model?: SeasonalSettings) => SeriesDetector;
   onAcknowledged?: (sampleTimestamps: number[]) => void;
   stateCodec?: DetectorStateCodec;
   /** `p`, or false once the service stops. */
@@ -64,6 +66,8 @@ export interface Pipeline extends KafkaClients {
   probe: SinkProbe;
   runner: BatchRunner;
   checkpoints?: Checkpoints;
+  /** The detection policy, when `policyFile` is set. */
+  policy?: PolicyRuntime;
 }
 
 export function buildPipeline(ctx: WiringContext, deps: WiringDeps): Pipeline {
@@ -71,7 +75,18 @@ export function buildPipeline(ctx: WiringContext, deps: WiringDeps): Pipeline {
   const kafka = createKafkaClients(config, logger);
   const health = new StreamHealth(clock);
   const { client, sink } = buildSink(ctx, health, deps.onAcknowledged);
-  const processor = buildProcessor(ctx, sink, deps.createDetector, health, (m, l) => seriesCap.refused(m, l));
+  // Throws PolicyError naming file, line, field and reason: a bad policy stops the start.
+  const policy = config.policyFile
+    ? new PolicyRuntime(config.policyFile, metrics.registry, logger)
+    : undefined;
+  const processor = buildProcessor(
+    ctx,
+    sink,
+    deps.createDetector,
+    health,
+    (m, l) => seriesCap.refused(m, l),
+    policy
+  );
   const seriesCap: SeriesCap = new SeriesCap(
     config.maxSeries,
     () => processor.activeSeries,
@@ -157,6 +172,7 @@ export function buildPipeline(ctx: WiringContext, deps: WiringDeps): Pipeline {
   const probe = new SinkProbe(client, sink, clock);
   return {
     ...kafka,
+    policy,
     ...{ client, sink, processor, health, seriesCap, assignment, tracker, committer },
     ...{ lag, topicWait, probe, runner, checkpoints },
   };
@@ -214,14 +230,16 @@ function buildSink(
 function buildProcessor(
   { config, clock, metrics, logger }: WiringContext,
   sink: RemoteWriteSink,
-  createDetector: (seriesKey: string) => SeriesDetector,
+  createDetector: (seriesKey: string, model?: SeasonalSettings) => SeriesDetector,
   health: StreamHealth,
-  seriesRefused: (metric: string, labels: Record<string, string>) => void
+  seriesRefused: (metric: string, labels: Record<string, string>) => void,
+  policy: PolicyRuntime | undefined
 ): Processor {
   const processor: Processor = new Processor(
     sink,
     {
       createDetector,
+      policy: policy && (() => policy.snapshot),
       maxMessageBytes: config.maxMessageBytes,
       ingestLimits: ingestLimitsFrom(config),
       maxSeries: config.maxSeries,
@@ -247,6 +265,7 @@ function buildProcessor(
         ),
       seriesCreated: () => metrics.activeSeries.set(processor.activeSeries),
       modelFitted: (n) => metrics.modelFits.inc(n),
+      pointUnscored: (reason) => metrics.pointsUnscored.inc({ reason }),
     },
     () => clock.now()
   );

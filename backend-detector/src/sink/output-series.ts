@@ -28,6 +28,17 @@ export function outputLabelSets(
   return OUTPUT_NAMES.map((name) => [{ name: '__name__', value: name }, ...base].sort(byName));
 }
 
+/**
+ * `anomalylens_maintenance{L}`: 1 for a point inside a maintenance window (written instead
+ * of its score), 0 once at the first point after one, so the shading ends with the window.
+ */
+export const MAINTENANCE_NAME = 'anomalylens_maintenance';
+
+/** The label set of another output of the same series (one of outputLabelSets' sets renamed). */
+export function renamedLabelSet(labels: Label[], name: string): Label[] {
+  return [{ name: '__name__', value: name }, ...labels.filter((l) => l.name !== '__name__')].sort(byName);
+}
+
 function byName(a: Label, b: Label): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }

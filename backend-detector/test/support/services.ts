@@ -7,8 +7,7 @@ import * as net from 'node:net';
 import { Kafka, logLevel, type Message } from 'kafkajs';
 import pino from 'pino';
 import { loadConfig, type DetectorConfig } from '../../src/config/load';
-import { createSeriesDetector } from '../../src/model/detector';
-import { streamingDetectorCodec } from '../../src/pipeline/detector-codec';
+import { streamingDetectorCodec, streamingDetectorFactory } from '../../src/pipeline/detector-codec';
 import { DetectorService } from '../../src/pipeline/service';
 
 export const KAFKA = process.env.ANOMALYLENS_TEST_KAFKA ?? '127.0.0.1:9092';
@@ -105,7 +104,7 @@ export async function startDetector(
   const logger = pino({ level: process.env.ANOMALYLENS_TEST_LOG_LEVEL ?? 'error' }, pino.destination(2));
   const service = new DetectorService(config, {
     logger,
-    createDetector: () => createSeriesDetector(),
+    createDetector: streamingDetectorFactory(),
     stateCodec: streamingDetectorCodec(),
   });
   await service.start();

@@ -11,6 +11,8 @@ import { stringify } from 'yaml';
 import { loadConfig } from '../../../src/config/load';
 import { SETTINGS } from '../../../src/config/schema';
 import { KAFKA_USAGE } from '../../../src/cli/simulate-kafka';
+import { parsePolicy } from '../../../src/policy/parse';
+import { METRIC_KINDS } from '../../../src/simulate/metrics';
 import {
   argv,
   copiesOf,
@@ -334,6 +336,23 @@ describe('docker-compose.yml', () => {
 
     it('passes the detector config validation', () => {
       expect(() => loadConfig(env, undefined)).not.toThrow();
+    });
+
+    it('mounts a valid detection policy where ANOMALYLENS_POLICY_FILE points', () => {
+      const file = env.ANOMALYLENS_POLICY_FILE;
+      expect(file).toBeDefined();
+      const mount = mountsOf(service('detector')).find((m) => file!.startsWith(`${m.target}/`));
+      expect(mount).toMatchObject({ kind: 'bind' });
+      // The directory, not the file: a file bind mount would not see an editor's rename.
+      expect(fs.statSync(repoPath(mount!.source)).isDirectory()).toBe(true);
+      const local = path.join(repoPath(mount!.source), file!.slice(mount!.target.length + 1));
+      const policy = parsePolicy(fs.readFileSync(local, 'utf8'), path.relative(repoPath('.'), local));
+      expect(policy.rules.length).toBeGreaterThan(0);
+      // Its selectors name metrics the simulator sends.
+      for (const r of policy.rules) {
+        const metric = r.match.matchers.find((m) => m.name === 'metric' && m.op === '=');
+        if (metric) expect(METRIC_KINDS).toContain(metric.value);
+      }
     });
 
     it('writes to the Prometheus service, which has the remote-write receiver on', () => {
