@@ -16,7 +16,12 @@ export const testIds = {
     error: 'data-testid al-anomalies-error',
     empty: 'data-testid al-anomalies-empty',
     table: 'data-testid al-anomalies-table',
+    /** One incident. */
     row: 'data-testid al-anomalies-row',
+    toggle: 'data-testid al-anomalies-toggle',
+    details: 'data-testid al-anomalies-details',
+    seriesRow: 'data-testid al-anomalies-series-row',
+    eventRow: 'data-testid al-anomalies-event-row',
     more: 'data-testid al-anomalies-more',
   },
   streamHealth: {
