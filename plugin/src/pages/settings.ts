@@ -33,12 +33,16 @@ function nonEmpty(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
-function labelName(value: unknown): string | undefined {
-  const text = nonEmpty(value);
-  return text !== undefined && LABEL_NAME.test(text) ? text : undefined;
+export function isLabelName(value: string): boolean {
+  return LABEL_NAME.test(value);
 }
 
-function minutes(value: unknown): number | undefined {
+function labelName(value: unknown): string | undefined {
+  const text = nonEmpty(value);
+  return text !== undefined && isLabelName(text) ? text : undefined;
+}
+
+export function parseMinutes(value: unknown): number | undefined {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : undefined;
 }
@@ -50,6 +54,7 @@ export function resolveSettings(jsonData: AppSettings | undefined | null): Resol
     overviewDashboardUid: nonEmpty(jsonData?.overviewDashboardUid) ?? DEFAULT_SETTINGS.overviewDashboardUid,
     streamHealthDashboardUid: nonEmpty(jsonData?.streamHealthDashboardUid) ?? DEFAULT_SETTINGS.streamHealthDashboardUid,
     entityLabel: labelName(jsonData?.entityLabel) ?? DEFAULT_SETTINGS.entityLabel,
-    incidentToleranceMinutes: minutes(jsonData?.incidentToleranceMinutes) ?? DEFAULT_SETTINGS.incidentToleranceMinutes,
+    incidentToleranceMinutes:
+      parseMinutes(jsonData?.incidentToleranceMinutes) ?? DEFAULT_SETTINGS.incidentToleranceMinutes,
   };
 }
