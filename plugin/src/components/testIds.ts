@@ -48,6 +48,7 @@ export const testIds = {
     plot: 'data-testid al-overlay-plot',
     noData: 'data-testid al-overlay-no-data',
     partialData: 'data-testid al-overlay-partial-data',
+    maintenance: 'data-testid al-overlay-maintenance',
     tooltip: 'data-testid al-overlay-tooltip',
     legend: 'data-testid al-overlay-legend',
     legendItem: 'data-testid al-overlay-legend-item',

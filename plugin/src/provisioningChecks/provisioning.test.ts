@@ -77,7 +77,7 @@ describe('the repository provisioning', () => {
     expect(checkDashboards(dashboards, DASHBOARD_UIDS, dashboardContext)).toEqual([]);
   });
 
-  it('shows the six output series in the overview overlay panel and offers metric and host variables', () => {
+  it('shows the output series and maintenance in the overview overlay panel, with metric and host variables', () => {
     const overview = dashboards.find((d) => d.json.uid === 'anomalylens-overview')!.json as {
       panels: Array<{ type: string; targets: Array<{ expr: string }> }>;
       templating: { list: Array<{ name: string; definition: string }> };
@@ -89,6 +89,12 @@ describe('the repository provisioning', () => {
       expect(target.expr).toContain('metric=~"$metric"');
       expect(target.expr).toContain('host=~"$host"');
     }
+    // Remote write leaves no staleness marker: a maintenance sample would still answer for the
+    // 5-minute lookback after the window. It counts only while no newer observed sample exists.
+    const maintenance = overlay.targets.find((t) => t.expr.startsWith(OUTPUT_SERIES.maintenance))!;
+    expect(maintenance.expr).toMatch(
+      /^anomalylens_maintenance\{(.+)\} and \(timestamp\(anomalylens_maintenance\{\1\}\) >= timestamp\(anomalylens_observed\{\1\}\)\)$/
+    );
     expect(overview.templating.list.map((v) => [v.name, v.definition])).toEqual([
       ['metric', 'label_values(anomalylens_score, metric)'],
       ['host', 'label_values(anomalylens_score{metric=~"$metric"}, host)'],
