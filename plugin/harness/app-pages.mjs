@@ -363,10 +363,12 @@ export async function captureAppPages({ shotsDir = SHOTS, onData } = {}) {
     const fleetPoints = hosts * metrics.length * length;
     await waitForScored(promUrl, fleetPoints);
 
-    // An incident in progress: two series leave their expected range for the last minutes, so the
-    // pages show open anomalies and the alert rule has firing and pending instances.
+    // Incidents in progress: on host-01 latency and, a minute later, the request rate leave their
+    // expected range (one incident of two series); on host-03 the CPU does, more recently. The pages
+    // show open incidents and the alert rule has a firing and a pending instance.
     const incident = [
       { host: 'host-01', metric: 'latency_p95_ms', fromMs: fleetEndMs + stepMs },
+      { host: 'host-01', metric: 'request_rate', fromMs: fleetEndMs + 7 * stepMs },
       { host: 'host-03', metric: 'cpu_utilization', fromMs: Date.now() - 80_000 },
     ];
     let incidentPoints = 0;
@@ -408,6 +410,15 @@ export async function captureAppPages({ shotsDir = SHOTS, onData } = {}) {
       for (const [name, file, ready] of shots) {
         await harness.render(name, payload, 'dark');
         await harness.page.waitForSelector(ready, { timeout: 20_000 });
+        if (name === 'app-anomalies') {
+          // Open host-01's incident to show its series ranked by peak score and their events.
+          const row = harness.page
+            .locator('[data-testid="data-testid al-anomalies-row"]')
+            .filter({ hasText: 'host=host-01' })
+            .first();
+          await row.locator('[data-testid="data-testid al-anomalies-toggle"]').click();
+          await harness.page.waitForSelector('[data-testid="data-testid al-anomalies-details"]', { timeout: 10_000 });
+        }
         if (name === 'app-config') {
           await harness.page.click(ready);
           await harness.page.waitForSelector('[data-testid="data-testid ac-test-result"]', { timeout: 20_000 });
@@ -418,6 +429,11 @@ export async function captureAppPages({ shotsDir = SHOTS, onData } = {}) {
           return {
             text: document.querySelector('.harness-page').innerText,
             anomalyRows: all('al-anomalies-row').map((row) => ({
+              text: row.innerText,
+              link: row.querySelector('a')?.getAttribute('href') ?? null,
+            })),
+            incidentSeries: all('al-anomalies-series-row').map((row) => row.innerText),
+            incidentEvents: all('al-anomalies-event-row').map((row) => ({
               text: row.innerText,
               link: row.querySelector('a')?.getAttribute('href') ?? null,
             })),

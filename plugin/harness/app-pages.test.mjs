@@ -8,7 +8,7 @@ import { captureAppPages } from './app-pages.mjs';
 import { provisionedQueries } from './provisioned-queries.mjs';
 
 /** Series that legitimately stay empty in a healthy run: nothing failed or was dropped. */
-const MAY_BE_EMPTY = /sink_write_failures|sink_samples_rejected|points_dropped/;
+const MAY_BE_EMPTY = /sink_write_failures|sink_samples_rejected|points_dropped|anomalylens_maintenance/;
 
 async function evaluateAll(promUrl) {
   const results = [];
@@ -29,9 +29,17 @@ describe('app pages on real detector data', { timeout: 420_000 }, () => {
     seen = await captureAppPages({ onData: evaluateAll });
   });
 
-  it('lists anomaly events with links to the overview dashboard at their series', () => {
+  it('lists incidents with links to the overview dashboard at their series', () => {
     const rows = seen['app-anomalies'].anomalyRows;
     assert.ok(rows.length > 0, 'the detector flagged none of the injected anomalies');
+    // One incident per host at a time: host-01's latency and request rate are one open incident.
+    const open = rows.filter((r) => r.text.includes('Open'));
+    const hosts = open.map((r) => /host=(host-\d+)/.exec(r.text)?.[1]);
+    assert.equal(new Set(hosts).size, hosts.length, `more than one open incident for a host: ${hosts}`);
+    const host01 = rows.find((r) => r.text.includes('host=host-01') && r.text.includes('Open'));
+    assert.ok(host01, rows.map((r) => r.text).join('\n'));
+    assert.match(host01.text, /latency_p95_ms/);
+    assert.match(host01.text, /request_rate/);
     for (const row of rows) {
       const url = new URL(row.link, 'http://grafana.local');
       assert.equal(url.pathname, '/d/anomalylens-overview');
@@ -42,6 +50,31 @@ describe('app pages on real detector data', { timeout: 420_000 }, () => {
           url.searchParams.get('to') === 'now'
       );
     }
+  });
+
+  it('expands an incident to its series, ranked by peak score, and their events', () => {
+    const page = seen['app-anomalies'];
+    assert.ok(page.incidentSeries.length >= 2, page.incidentSeries.join('\n'));
+    const peaks = page.incidentSeries.map((text) => Number(/\b(\d+\.\d\d)\b/.exec(text)?.[1]));
+    assert.deepEqual(
+      peaks,
+      [...peaks].sort((a, b) => b - a),
+      `series not ranked by peak: ${page.incidentSeries.join(' | ')}`
+    );
+    assert.ok(page.incidentEvents.length >= page.incidentSeries.length);
+    for (const event of page.incidentEvents) {
+      const url = new URL(event.link, 'http://grafana.local');
+      assert.equal(url.searchParams.get('var-host'), 'host-01', event.text);
+    }
+  });
+
+  it('shows one incident alert per host, naming its anomalous metrics', () => {
+    const rows = seen['app-alerts'].alertRows.filter((r) => r.includes('Anomaly incident'));
+    assert.ok(rows.length >= 1, seen['app-alerts'].alertRows.join('\n'));
+    const host01 = rows.filter((r) => r.includes('host-01:'));
+    assert.equal(host01.length, 1, rows.join('\n'));
+    assert.match(host01[0], /host-01: \d+ anomalous series: \w+ \([\d.]+\)/);
+    assert.match(host01[0], /latency_p95_ms|request_rate/);
   });
 
   it('reports the dead-lettered messages by their real reasons on the stream health page', () => {
