@@ -364,8 +364,7 @@ export async function captureAppPages({ shotsDir = SHOTS, onData } = {}) {
     await waitForScored(promUrl, fleetPoints);
 
     // Incidents in progress: on host-01 latency and, a minute later, the request rate leave their
-    // expected range (one incident of two series); on host-03 the CPU does, more recently. The pages
-    // show open incidents and the alert rule has a firing and a pending instance.
+    // expected range; on host-03 the CPU does, more recently. The pages show open anomalies.
     const incident = [
       { host: 'host-01', metric: 'latency_p95_ms', fromMs: fleetEndMs + stepMs },
       { host: 'host-01', metric: 'request_rate', fromMs: fleetEndMs + 7 * stepMs },
@@ -411,12 +410,13 @@ export async function captureAppPages({ shotsDir = SHOTS, onData } = {}) {
         await harness.render(name, payload, 'dark');
         await harness.page.waitForSelector(ready, { timeout: 20_000 });
         if (name === 'app-anomalies') {
-          // Open host-01's incident to show its series ranked by peak score and their events.
-          const row = harness.page
-            .locator('[data-testid="data-testid al-anomalies-row"]')
-            .filter({ hasText: 'host=host-01' })
-            .first();
-          await row.locator('[data-testid="data-testid al-anomalies-toggle"]').click();
+          // Open the incident with the most series to show them ranked by peak score, with events.
+          const rows = harness.page.locator('[data-testid="data-testid al-anomalies-row"]');
+          const counts = await rows.evaluateAll((all) => all.map((row) => Number(row.cells[6]?.innerText)));
+          const widest = counts.indexOf(Math.max(...counts));
+          seen.expandedIncident = await rows.nth(widest).innerText();
+          await rows.nth(widest).locator('[data-testid="data-testid al-anomalies-toggle"]').click();
+          await harness.page.mouse.move(0, 0);
           await harness.page.waitForSelector('[data-testid="data-testid al-anomalies-details"]', { timeout: 10_000 });
         }
         if (name === 'app-config') {
@@ -440,6 +440,8 @@ export async function captureAppPages({ shotsDir = SHOTS, onData } = {}) {
             healthLevel: all('al-stream-health-status')[0]?.dataset.level ?? null,
             alertRows: all('al-alerts-row').map((row) => row.innerText),
             configResult: all('ac-test-result')[0]?.innerText ?? null,
+            policyState: all('ac-policy')[0]?.dataset.state ?? null,
+            policyText: all('ac-policy')[0]?.innerText ?? null,
           };
         });
         const root = await harness.page.$('.harness-page');
