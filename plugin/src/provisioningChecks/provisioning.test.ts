@@ -193,6 +193,13 @@ describe('the incident alert rule', () => {
     }
   });
 
+  it('groups by the label the provisioned app settings name', () => {
+    const apps = provisioning.plugins.flatMap((f) => ((f.doc as any).apps ?? []) as any[]);
+    const jsonData = apps.find((a) => a.type === appJson.id).jsonData;
+    expect(jsonData.entityLabel).toBe(entity);
+    expect(jsonData.incidentToleranceMinutes).toBe(DEFAULT_SETTINGS.incidentToleranceMinutes);
+  });
+
   it('keeps firing across the same gap that joins anomalies into one incident on the Anomalies page', () => {
     expect(parsePromDuration(raw.keepFiringFor)).toBe(DEFAULT_SETTINGS.incidentToleranceMinutes * 60_000);
   });
