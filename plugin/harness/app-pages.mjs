@@ -93,6 +93,12 @@ async function promQuery(url, query) {
 }
 
 const running = [];
+
+/** Grafana's `humanize` for the scores here (between 1e-3 and 1e3): four significant digits. */
+const humanize = (value) => {
+  const text = value.toPrecision(4);
+  return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
+};
 const INCIDENT_MS = 4 * 60_000;
 
 /** Messages a real producer might send by mistake, so the dead-letter figures are real too. */
@@ -141,16 +147,18 @@ async function waitFor(what, check, timeoutMs) {
 
 /**
  * What Grafana's rules API reports for the provisioned rules, evaluated here with the rules' own
- * queries on the same Prometheus: "Series anomalous" has one instance per series whose score is at
- * least 1 now; it became active when that run of scores began and fires once it lasted the rule's
- * 2-minute `for` (pending before). Severity follows the rule's label template.
+ * queries on the same Prometheus: "Anomaly incident" has one instance per host with a series whose
+ * score is at least 1 now; it became active when that host's run of anomalous scores began and
+ * fires once it lasted the rule's 2-minute `for` (pending before). Severity and summary follow the
+ * rule's templates: the host's peak score, its anomalous series count and top three metrics.
  */
 async function anomalyRuleStatus(promUrl) {
   const nowSec = Date.now() / 1000;
   const res = await fetch(
-    `${promUrl}/api/v1/query_range?${new URLSearchParams({ query: 'anomalylens_score >= 1', start: String(nowSec - 900), end: String(nowSec), step: '10' })}`
+    `${promUrl}/api/v1/query_range?${new URLSearchParams({ query: 'max by (host) (anomalylens_score) >= 1', start: String(nowSec - 900), end: String(nowSec), step: '10' })}`
   );
   const body = await res.json();
+  const anomalous = await promQuery(promUrl, 'anomalylens_score >= 1');
   const alerts = [];
   for (const series of body.data.result) {
     const times = series.values.map(([t]) => t);
@@ -162,25 +170,33 @@ async function anomalyRuleStatus(promUrl) {
       i--;
     }
     const activeAt = times[i];
+    const { host } = series.metric;
     const value = Number(series.values[series.values.length - 1][1]);
     const severity = value >= 3 ? 'critical' : value >= 1.5 ? 'major' : 'minor';
-    const { __name__, ...labels } = series.metric;
+    const ranked = anomalous
+      .filter((r) => r.metric.host === host)
+      .map((r) => ({ metric: r.metric.metric, score: Number(r.value[1]) }))
+      .sort((a, b) => b.score - a.score);
+    const named = ranked
+      .slice(0, 3)
+      .map((r) => `${r.metric} (${humanize(r.score)})`)
+      .join(', ');
     alerts.push({
       labels: {
-        alertname: 'Series anomalous',
+        alertname: 'Anomaly incident',
         grafana_folder: 'Anomaly Lens',
-        anomalylens: 'series',
+        anomalylens: 'incident',
         severity,
-        ...labels,
+        host,
       },
       annotations: {
-        summary: `${labels.metric} on ${labels.host} is anomalous (score ${value.toFixed(2)})`,
+        summary: `${host}: ${ranked.length} anomalous series: ${named}${ranked.length > 3 ? ' and more' : ''}`,
         __dashboardUid__: 'anomalylens-overview',
         __panelId__: '1',
       },
       state: nowSec - activeAt >= 120 ? 'Alerting' : 'Pending',
       activeAt: new Date(activeAt * 1000).toISOString(),
-      value: `[ var='B' labels={} value=${value} ], [ var='C' labels={} value=1 ]`,
+      value: `[ var='B' labels={host=${host}} value=${value} ], [ var='C' labels={host=${host}} value=1 ]`,
     });
   }
   const dlq = await promQuery(promUrl, 'sum by (reason) (rate(anomalylens_detector_messages_invalid_total[5m])) > 0');
@@ -214,7 +230,7 @@ async function anomalyRuleStatus(promUrl) {
         {
           name: 'Anomalies',
           file: 'Anomaly Lens',
-          rules: [rule('anomalylens-series-anomalous', 'Series anomalous', alerts)],
+          rules: [rule('anomalylens-incident', 'Anomaly incident', alerts)],
         },
         {
           name: 'Stream health',
@@ -347,10 +363,11 @@ export async function captureAppPages({ shotsDir = SHOTS, onData } = {}) {
     const fleetPoints = hosts * metrics.length * length;
     await waitForScored(promUrl, fleetPoints);
 
-    // An incident in progress: two series leave their expected range for the last minutes, so the
-    // pages show open anomalies and the alert rule has firing and pending instances.
+    // Incidents in progress: on host-01 latency and, a minute later, the request rate leave their
+    // expected range; on host-03 the CPU does, more recently. The pages show open anomalies.
     const incident = [
       { host: 'host-01', metric: 'latency_p95_ms', fromMs: fleetEndMs + stepMs },
+      { host: 'host-01', metric: 'request_rate', fromMs: fleetEndMs + 7 * stepMs },
       { host: 'host-03', metric: 'cpu_utilization', fromMs: Date.now() - 80_000 },
     ];
     let incidentPoints = 0;
@@ -392,6 +409,16 @@ export async function captureAppPages({ shotsDir = SHOTS, onData } = {}) {
       for (const [name, file, ready] of shots) {
         await harness.render(name, payload, 'dark');
         await harness.page.waitForSelector(ready, { timeout: 20_000 });
+        if (name === 'app-anomalies') {
+          // Open the incident with the most series to show them ranked by peak score, with events.
+          const rows = harness.page.locator('[data-testid="data-testid al-anomalies-row"]');
+          const counts = await rows.evaluateAll((all) => all.map((row) => Number(row.cells[6]?.innerText)));
+          const widest = counts.indexOf(Math.max(...counts));
+          seen.expandedIncident = await rows.nth(widest).innerText();
+          await rows.nth(widest).locator('[data-testid="data-testid al-anomalies-toggle"]').click();
+          await harness.page.mouse.move(0, 0);
+          await harness.page.waitForSelector('[data-testid="data-testid al-anomalies-details"]', { timeout: 10_000 });
+        }
         if (name === 'app-config') {
           await harness.page.click(ready);
           await harness.page.waitForSelector('[data-testid="data-testid ac-test-result"]', { timeout: 20_000 });
@@ -405,9 +432,16 @@ export async function captureAppPages({ shotsDir = SHOTS, onData } = {}) {
               text: row.innerText,
               link: row.querySelector('a')?.getAttribute('href') ?? null,
             })),
+            incidentSeries: all('al-anomalies-series-row').map((row) => row.innerText),
+            incidentEvents: all('al-anomalies-event-row').map((row) => ({
+              text: row.innerText,
+              link: row.querySelector('a')?.getAttribute('href') ?? null,
+            })),
             healthLevel: all('al-stream-health-status')[0]?.dataset.level ?? null,
             alertRows: all('al-alerts-row').map((row) => row.innerText),
             configResult: all('ac-test-result')[0]?.innerText ?? null,
+            policyState: all('ac-policy')[0]?.dataset.state ?? null,
+            policyText: all('ac-policy')[0]?.innerText ?? null,
           };
         });
         const root = await harness.page.$('.harness-page');

@@ -3,13 +3,20 @@
 // regions and points are drawn where the data says, and saves the README's screenshots.
 // Needs: `npm run build` (backend-detector/dist) and Prometheus (`npm run services:up`).
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { openHarness } from './browser.mjs';
 import { expectedRegions, isTinted, parseColor, SEVERITY_PALETTE, seriesByTime, severityName } from './pixels.mjs';
-import { prometheusReady, queryRun, replayIntoPrometheus } from './prometheus-feed.mjs';
+import {
+  prometheusReady,
+  queryRange,
+  queryRun,
+  replayIntoPrometheus,
+  withoutScores,
+  writeMaintenanceFlag,
+} from './prometheus-feed.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SCREENSHOTS = path.resolve(here, '..', '..', 'docs', 'screenshots');
@@ -20,6 +27,15 @@ const REGION_ALPHA = 0.22; // defaultOverlayOptions.regionOpacity / 100
 let h;
 let single; // one host: { replay, matrices, regions, score }
 let fleet; // ten hosts
+let maint; // one host, replayed for a maintenance window
+
+/** The overview dashboard's maintenance query, as provisioned. */
+function provisionedMaintenanceQuery() {
+  const file = path.resolve(here, '..', '..', 'provisioning', 'dashboards', 'anomalylens', 'overview.json');
+  const overview = JSON.parse(readFileSync(file, 'utf8'));
+  const overlay = overview.panels.find((p) => p.type === 'anomalylens-overlay-panel');
+  return overlay.targets.find((t) => t.expr.startsWith('anomalylens_maintenance')).expr;
+}
 
 /** Canvas geometry and pixels of the rendered plot, read inside the page. */
 async function probe(h, { regions, extraXs = [] }) {
@@ -108,6 +124,7 @@ before(async () => {
     Array.from({ length: 10 }, (_, i) => `web-${i + 1}`),
     400
   );
+  maint = await replay(`${RUN}-maint`, ['web-2'], 360);
   h = await openHarness({ width: 1260, height: 560 });
 });
 
@@ -279,6 +296,88 @@ describe('overlay panel on detector output from Prometheus', () => {
     const px = inside.flat();
     const tinted = px.filter((p) => colors.some((rgb) => isTinted(p, rgb, REGION_ALPHA))).length;
     assert.ok(tinted / px.length >= 0.75, `selected ${host}: ${tinted}/${px.length} region pixels tinted`);
+  });
+
+  it('hatches a maintenance window, read with the provisioned query', async () => {
+    const runId = `${RUN}-maint`;
+    const { startMs, endMs, stepMs, generated } = maint.replay;
+    // An hour in maintenance: the detector writes the flag and scores none of those points.
+    const windowTimes = Array.from(generated[0].timestamps.slice(200, 260));
+    const windowEnd = windowTimes[windowTimes.length - 1];
+    await writeMaintenanceFlag({
+      promUrl: PROM,
+      runId,
+      labels: { host: 'web-2', metric: 'cpu_utilization' },
+      times: windowTimes,
+    });
+    const matrices = withoutScores(
+      await queryRun({ promUrl: PROM, runId, ...maint.replay }),
+      windowTimes[0],
+      windowEnd
+    );
+    const selector = '{metric=~"$metric", host=~"$host"}';
+    const query = provisionedMaintenanceQuery().split(selector).join(`{run="${runId}"}`);
+    const flagged = await queryRange({ promUrl: PROM, query, startMs, endMs, stepMs });
+    const bare = await queryRange({
+      promUrl: PROM,
+      query: `anomalylens_maintenance{run="${runId}"}`,
+      startMs,
+      endMs,
+      stepMs,
+    });
+    // Without the guard the last flag answers for Prometheus's 5-minute lookback after the window.
+    assert.ok(seriesByTime(bare).size > windowTimes.length, 'the bare flag should outlast the window');
+    assert.deepEqual([...seriesByTime(flagged).keys()], windowTimes, 'the provisioned query flags exactly the window');
+
+    await h.page.mouse.move(1, 1);
+    await h.render(
+      'overlay-panel',
+      panelPayload(
+        { replay: maint.replay, matrices: [...matrices, flagged] },
+        { title: 'cpu_utilization · web-2, maintenance 1 h' }
+      )
+    );
+    assert.deepEqual(h.errors.map(String), []);
+    const notice = h.page.getByTestId('data-testid al-overlay-maintenance');
+    assert.equal(await notice.getAttribute('data-windows'), '1');
+    assert.match(await notice.innerText(), /Maintenance, not scored: \d\d:\d\d–\d\d:\d\d/);
+
+    const gray = parseColor(await h.page.evaluate(() => window.harness.secondaryText()));
+    const { inside, outside } = await h.page.evaluate(
+      ({ start, end }) => {
+        const u = window.overlayPlot;
+        const { left, top, width } = u.bbox;
+        const y = Math.round(top + 3);
+        const x0 = u.valToPos(start, 'x', true);
+        const x1 = u.valToPos(end, 'x', true);
+        const row = Array.from(u.ctx.getImageData(left, y, width, 1).data);
+        const inside = [];
+        const outside = [];
+        for (let i = 0; i < width; i++) {
+          const x = left + i;
+          const px = row.slice(i * 4, i * 4 + 4);
+          if (x > x0 + 2 && x < x1 - 2) {
+            inside.push(px);
+          } else if (x < x0 - 3 || x > x1 + 3) {
+            outside.push(px);
+          }
+        }
+        return { inside, outside };
+      },
+      { start: windowTimes[0], end: windowTimes[windowTimes.length - 1] + stepMs }
+    );
+    const near = ([r, g, b]) =>
+      Math.abs(r - gray[0]) <= 40 && Math.abs(g - gray[1]) <= 40 && Math.abs(b - gray[2]) <= 40;
+    const shaded = (px) => px[3] >= 10 && near(px);
+    const line = (px) => px[3] >= 60 && near(px);
+    const share = (list, test) => list.filter(test).length / list.length;
+    assert.ok(inside.length > 50 && outside.length > 200, 'too few pixels to check');
+    assert.ok(share(inside, shaded) >= 0.9, `window tinted: ${share(inside, shaded)}`);
+    // Hatched, not a flat fill: the 8 px diagonal lines cross the row every 8 px or so.
+    assert.ok(share(inside, line) >= 0.05 && share(inside, line) <= 0.5, `hatch lines: ${share(inside, line)}`);
+    // Outside, only the grid's 1 px vertical lines share the gray.
+    assert.ok(share(outside, shaded) <= 0.05, `gray outside the window: ${share(outside, shaded)}`);
+    await screenshot(h, 'overlay-panel-maintenance.png');
   });
 
   it('says so when the query returns nothing', async () => {

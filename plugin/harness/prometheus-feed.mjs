@@ -148,3 +148,56 @@ export async function queryRun({ promUrl, runId, startMs, endMs, stepMs, extraMa
   }
   return matrices;
 }
+
+/**
+ * Writes `anomalylens_maintenance` = 1 at the given times for a replayed run's series, through the
+ * detector's remote-write client, as the detector does for points inside a maintenance window.
+ */
+export async function writeMaintenanceFlag({ promUrl, runId, labels, times }) {
+  const { RemoteWriteClient } = detectorModule('sink/client.js');
+  const client = new RemoteWriteClient({ url: `${promUrl}/api/v1/write`, timeoutMs: 10_000 });
+  const all = { __name__: 'anomalylens_maintenance', ...labels, run: runId };
+  const res = await client.write([
+    {
+      labels: Object.keys(all)
+        .sort()
+        .map((name) => ({ name, value: all[name] })),
+      samples: times.map((timestamp) => ({ value: 1, timestamp })),
+    },
+  ]);
+  if (res.status >= 300) {
+    throw new Error(`remote write of the maintenance flag failed: ${res.status} ${res.body}`);
+  }
+}
+
+/**
+ * The detector scores none of the points in a maintenance window: drops the score, flag and
+ * expected range from query results between `fromMs` and `toMs` (samples already in Prometheus
+ * cannot be deleted there: deletion skips out-of-order data, prometheus/prometheus#11790).
+ */
+export function withoutScores(matrices, fromMs, toMs) {
+  return matrices.map((m) => ({
+    ...m,
+    result: m.result.map((series) =>
+      series.metric.__name__ === 'anomalylens_observed'
+        ? series
+        : { ...series, values: series.values.filter(([t]) => t * 1000 < fromMs || t * 1000 > toMs) }
+    ),
+  }));
+}
+
+/** query_range of one expression over a run's span; returns the `data` object. */
+export async function queryRange({ promUrl, query, startMs, endMs, stepMs }) {
+  const params = new URLSearchParams({
+    query,
+    start: String(startMs / 1000),
+    end: String(endMs / 1000),
+    step: `${stepMs / 1000}s`,
+  });
+  const res = await fetch(`${promUrl}/api/v1/query_range?${params}`);
+  const json = await res.json();
+  if (json.status !== 'success') {
+    throw new Error(`query_range ${query} failed: ${JSON.stringify(json)}`);
+  }
+  return json.data;
+}

@@ -17,6 +17,8 @@ interface HarnessApi {
   render: (name: string, payload: unknown, theme?: 'dark' | 'light') => Promise<number>;
   /** A Grafana palette color (e.g. "red") resolved by the theme, as the panel draws it. */
   color: (name: string, theme?: 'dark' | 'light') => string;
+  /** The theme's secondary text color (maintenance hatching is drawn in it). */
+  secondaryText: (theme?: 'dark' | 'light') => string;
   /** Keeps a large value in the page so repeated renders need not ship it again. */
   stash: (key: string, value: unknown) => void;
 }
@@ -41,6 +43,7 @@ window.harness = {
     stashed.set(key, typeof value === 'string' ? JSON.parse(value) : value);
   },
   color: (name, mode = 'dark') => createTheme({ colors: { mode } }).visualization.getColorByName(name),
+  secondaryText: (mode = 'dark') => createTheme({ colors: { mode } }).colors.text.secondary,
   render: async (name, payload, mode = 'dark') => {
     const page = getPage(name);
     if (page.setup && !setupDone.has(name)) {

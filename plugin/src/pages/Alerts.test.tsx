@@ -19,8 +19,8 @@ const rulesBody = (alerts: unknown[]) => ({
         file: 'Anomaly Lens',
         rules: [
           {
-            uid: 'anomalylens-series-anomalous',
-            name: 'Series anomalous',
+            uid: 'anomalylens-incident',
+            name: 'Anomaly incident',
             type: 'alerting',
             state: 'firing',
             health: 'ok',
@@ -55,31 +55,31 @@ const rulesBody = (alerts: unknown[]) => ({
 describe('Alerts page', () => {
   beforeEach(() => backend.reset());
 
-  it('lists firing and pending anomaly alerts with series and rule links', async () => {
+  it('lists firing and pending incident alerts with dashboard and rule links', async () => {
     backend.on('/api/prometheus/grafana/api/v1/rules', () =>
       rulesBody([
         {
           labels: {
-            alertname: 'Series anomalous',
+            alertname: 'Anomaly incident',
             grafana_folder: 'Anomaly Lens',
-            metric: 'cpu_utilization',
+            anomalylens: 'incident',
             host: 'web-1',
             severity: 'major',
           },
-          annotations: { summary: 'cpu_utilization on web-1 is anomalous (score 2.1)' },
+          annotations: { summary: 'web-1: 2 anomalous series: cpu_utilization (2.1), memory_used (1.3)' },
           state: 'Alerting',
           activeAt: new Date(Date.now() - 600_000).toISOString(),
           value: "[ var='B' labels={} value=2.1 ], [ var='C' labels={} value=1 ]",
         },
         {
-          labels: { alertname: 'Series anomalous', metric: 'mem', host: 'db-1' },
+          labels: { alertname: 'Anomaly incident', host: 'db-1' },
           annotations: {},
           state: 'Pending',
           activeAt: new Date().toISOString(),
           value: '1.2',
         },
         {
-          labels: { alertname: 'Series anomalous', metric: 'mem', host: 'db-2' },
+          labels: { alertname: 'Anomaly incident', host: 'db-2' },
           annotations: {},
           state: 'Normal',
           value: '',
@@ -90,23 +90,26 @@ describe('Alerts page', () => {
     const rows = await screen.findAllByTestId(testIds.alerts.row);
     expect(rows).toHaveLength(2);
     expect(within(rows[0]).getByText('Firing')).toBeInTheDocument();
-    expect(within(rows[0]).getByText('cpu_utilization on web-1 is anomalous (score 2.1)')).toBeInTheDocument();
-    expect(within(rows[0]).getByText('severity=major')).toBeInTheDocument();
+    expect(
+      within(rows[0]).getByText('web-1: 2 anomalous series: cpu_utilization (2.1), memory_used (1.3)')
+    ).toBeInTheDocument();
+    expect(within(rows[0]).getByText('anomalylens=incident, severity=major')).toBeInTheDocument();
     expect(within(rows[0]).getByText('10m ago')).toBeInTheDocument();
     expect(within(rows[0]).getByText('2.1')).toBeInTheDocument();
     expect(within(rows[1]).getByText('Pending')).toBeInTheDocument();
 
     const series = new URL(
       within(rows[0])
-        .getByRole('link', { name: /series/i })
+        .getByRole('link', { name: /dashboard/i })
         .getAttribute('href') ?? '',
       'http://g'
     );
     expect(series.pathname).toBe('/d/anomalylens-overview');
     expect(series.searchParams.get('var-host')).toBe('web-1');
+    expect(series.searchParams.has('var-metric')).toBe(false);
     expect(within(rows[0]).getByRole('link', { name: /rule/i })).toHaveAttribute(
       'href',
-      '/alerting/grafana/anomalylens-series-anomalous/view'
+      '/alerting/grafana/anomalylens-incident/view'
     );
 
     // a rule that cannot be evaluated is called out with Grafana's error

@@ -135,15 +135,16 @@ function InstancesTable({ instances, settings, now }: InstancesTableProps) {
               </td>
               <td className={t.numeric}>{instance.value === null ? '–' : formatCount(instance.value)}</td>
               <td className={t.nowrap}>
-                {labels.metric && (
+                {(labels.metric || labels.host) && (
                   <LinkButton
                     size="sm"
                     variant="secondary"
                     fill="text"
                     icon="chart-line"
                     href={overviewUrl(settings.overviewDashboardUid, labels, from, 'now')}
+                    tooltip={labels.metric ? 'The series on the overview dashboard' : 'Every series of the host'}
                   >
-                    Series
+                    Dashboard
                   </LinkButton>
                 )}
                 {instance.ruleUid && (

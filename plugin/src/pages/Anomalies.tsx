@@ -4,9 +4,7 @@ import { GrafanaTheme2 } from '@grafana/data';
 import { PluginPage } from '@grafana/runtime';
 import {
   Alert,
-  Badge,
   Button,
-  BadgeColor,
   Icon,
   InlineField,
   InlineSwitch,
@@ -19,14 +17,15 @@ import {
 import { testIds } from '../components/testIds';
 import { SEVERITY_THRESHOLDS } from '../severity';
 import { StatCard, statGridStyle } from '../components/pageParts/StatCard';
-import { getTableStyles } from '../components/pageParts/tableStyles';
+import { IncidentsTable } from '../components/incidents/IncidentsTable';
 import { useAppSettings } from '../components/pageParts/useAppSettings';
 import { usePolling } from '../components/pageParts/usePolling';
 import { PrometheusClient } from './api/prometheus';
 import { loadAnomalyEvents } from './api/anomalies';
-import { AnomalyEvent, Severity, matchesFilter, reachesSeverity, severityOf, summarizeEvents } from './logic/events';
-import { formatDuration, formatLabels, formatScore, formatTime, seriesTitle } from './logic/format';
-import { dashboardUrl, eventOverviewUrl } from './logic/links';
+import { Severity, matchesFilter, reachesSeverity } from './logic/events';
+import { groupIncidents, summarizeIncidents } from './logic/incidents';
+import { formatScore } from './logic/format';
+import { dashboardUrl } from './logic/links';
 
 const RANGES = [
   { label: '1h', value: 3_600_000 },
@@ -35,22 +34,15 @@ const RANGES = [
   { label: '7d', value: 7 * 24 * 3_600_000 },
 ];
 
-const SEVERITY_COLOR: Record<Severity, BadgeColor> = {
-  critical: 'red',
-  major: 'orange',
-  minor: 'blue',
-  unknown: 'darkgrey',
-};
-
 type MinSeverity = Exclude<Severity, 'unknown'>;
 const SEVERITY_FLOORS: Array<{ label: string; value: MinSeverity; description: string }> = [
-  { label: 'All', value: 'minor', description: 'Every event' },
+  { label: 'All', value: 'minor', description: 'Every incident' },
   { label: 'Major+', value: 'major', description: `Peak score ${SEVERITY_THRESHOLDS.major} or more` },
   { label: 'Critical', value: 'critical', description: `Peak score ${SEVERITY_THRESHOLDS.critical} or more` },
 ];
 
 const REFRESH_MS = 30_000;
-/** Rows shown at first and added per "show more": a fleet-wide incident can open hundreds. */
+/** Incidents shown at first and added per "show more": a fleet-wide problem can open hundreds. */
 const PAGE_SIZE = 25;
 
 function Anomalies() {
@@ -69,14 +61,28 @@ function Anomalies() {
   );
 
   const events = result.data?.events;
+  const incidents = useMemo(
+    () =>
+      events
+        ? groupIncidents(events, {
+            entityLabel: settings.entityLabel,
+            toleranceMs: settings.incidentToleranceMinutes * 60_000,
+          })
+        : undefined,
+    [events, settings.entityLabel, settings.incidentToleranceMinutes]
+  );
+  // An incident matches the label filter when any of its series does.
   const visible = useMemo(
     () =>
-      (events ?? []).filter(
-        (e) => (!openOnly || e.open) && reachesSeverity(e, minSeverity) && matchesFilter(e.labels, filter)
+      (incidents ?? []).filter(
+        (i) =>
+          (!openOnly || i.open) &&
+          reachesSeverity(i, minSeverity) &&
+          i.series.some((member) => matchesFilter(member.labels, filter))
       ),
-    [events, openOnly, minSeverity, filter]
+    [incidents, openOnly, minSeverity, filter]
   );
-  const summary = useMemo(() => summarizeEvents(events ?? []), [events]);
+  const summary = useMemo(() => summarizeIncidents(incidents ?? []), [incidents]);
   const rangeLabel = RANGES.find((r) => r.value === rangeMs)?.label ?? '';
 
   return (
@@ -84,13 +90,21 @@ function Anomalies() {
       <div data-testid={testIds.anomalies.container}>
         <div className={s.grid}>
           <StatCard
-            label="Open now"
-            value={events ? String(summary.open) : '–'}
-            level={summary.open > 0 ? 'critical' : events ? 'ok' : 'neutral'}
+            label="Open incidents"
+            value={incidents ? String(summary.open) : '–'}
+            level={summary.open > 0 ? 'critical' : incidents ? 'ok' : 'neutral'}
             testId={testIds.anomalies.statOpen}
           />
-          <StatCard label={`Events in ${rangeLabel}`} value={events ? String(summary.total) : '–'} />
-          <StatCard label="Series affected" value={events ? String(summary.seriesAffected) : '–'} />
+          <StatCard
+            label={`Incidents in ${rangeLabel}`}
+            value={incidents ? String(summary.total) : '–'}
+            hint={incidents ? `grouped by ${settings.entityLabel}` : undefined}
+          />
+          <StatCard
+            label="Series affected"
+            value={incidents ? String(summary.seriesAffected) : '–'}
+            hint={incidents ? `on ${summary.entities} ${summary.entities === 1 ? 'entity' : 'entities'}` : undefined}
+          />
           <StatCard
             label="Highest score"
             value={formatScore(summary.worstScore)}
@@ -143,20 +157,20 @@ function Anomalies() {
           </Alert>
         )}
 
-        {events && visible.length === 0 && (
+        {incidents && visible.length === 0 && (
           <div className={s.empty} data-testid={testIds.anomalies.empty}>
             <Icon name="check-circle" size="xl" className={s.ok} />
             <div>
-              {events.length === 0
+              {incidents.length === 0
                 ? `No anomalies in the last ${rangeLabel}: every scored series stayed within its expected range.`
-                : 'No event matches the filter.'}
+                : 'No incident matches the filter.'}
             </div>
           </div>
         )}
 
         {visible.length > 0 && (
-          <EventsTable
-            events={visible.slice(0, limit)}
+          <IncidentsTable
+            incidents={visible.slice(0, limit)}
             overviewUid={settings.overviewDashboardUid}
             stepMs={result.data?.stepMs ?? 0}
           />
@@ -175,80 +189,6 @@ function Anomalies() {
         )}
       </div>
     </PluginPage>
-  );
-}
-
-function EventsTable({ events, overviewUid, stepMs }: { events: AnomalyEvent[]; overviewUid: string; stepMs: number }) {
-  const t = useStyles2(getTableStyles);
-  return (
-    <>
-      <table className={t.table} data-testid={testIds.anomalies.table}>
-        <thead>
-          <tr>
-            <th>State</th>
-            <th>Severity</th>
-            <th>Series</th>
-            <th>Started</th>
-            <th className={t.numeric}>Duration</th>
-            <th className={t.numeric}>Peak score</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {events.map((event) => {
-            const severity = severityOf(event.peakScore);
-            return (
-              <tr key={event.id} data-testid={testIds.anomalies.row}>
-                <td>
-                  {event.open ? (
-                    <Badge color="red" text="Open" icon="fire" />
-                  ) : (
-                    <Badge color="green" text="Resolved" icon="check" />
-                  )}
-                </td>
-                <td>
-                  <Badge color={SEVERITY_COLOR[severity]} text={severity} />
-                </td>
-                <td>
-                  <div className={t.primary}>{seriesTitle(event.labels)}</div>
-                  <div className={t.muted}>{formatLabels(event.labels, ['metric', 'host'])}</div>
-                </td>
-                <td
-                  className={t.nowrap}
-                  title={event.startedBeforeRange ? 'Started before the selected range' : undefined}
-                >
-                  {event.startedBeforeRange ? '≤ ' : ''}
-                  {formatTime(event.startMs)}
-                </td>
-                <td className={t.numeric}>
-                  {event.startedBeforeRange ? '≥ ' : ''}
-                  {formatDuration(event.durationMs)}
-                  {event.open ? ' so far' : ''}
-                </td>
-                <td className={t.numeric}>{formatScore(event.peakScore)}</td>
-                <td>
-                  <LinkButton
-                    size="sm"
-                    variant="secondary"
-                    fill="text"
-                    icon="chart-line"
-                    href={eventOverviewUrl(overviewUid, event)}
-                  >
-                    View
-                  </LinkButton>
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-      {stepMs > 0 && (
-        <div className={t.muted}>
-          Resolution {formatDuration(stepMs)}: events shorter than that may be merged or missed; the dashboard shows
-          every point.
-        </div>
-      )}
-    </>
   );
 }
 

@@ -11,6 +11,8 @@ export const OUTPUT_SERIES = {
   expected: 'anomalylens_expected',
   expectedLower: 'anomalylens_expected_lower',
   expectedUpper: 'anomalylens_expected_upper',
+  /** 1 for the points of a series inside a maintenance window (which get no score). */
+  maintenance: 'anomalylens_maintenance',
 } as const;
 
 export const DETECTOR_METRICS = {

@@ -482,6 +482,24 @@ function checkRule(
       problems.push(`${where}: annotation ${name} has "\${", which Grafana expands as an environment variable`);
     }
   }
+  // $values.<refId> in a template is a value of this rule's queries: a typo prints nothing.
+  const templates = [
+    ...Object.entries(isObj(rule.labels) ? rule.labels : {}).map(([name, value]) => [`label ${name}`, value]),
+    ...Object.entries(isObj(rule.annotations) ? rule.annotations : {}).map(([name, value]) => [
+      `annotation ${name}`,
+      value,
+    ]),
+  ];
+  for (const [name, value] of templates) {
+    if (typeof value !== 'string') {
+      continue;
+    }
+    for (const m of value.matchAll(/\$\$?values\.([A-Za-z0-9_]+)/g)) {
+      if (!refIds.has(m[1])) {
+        problems.push(`${where}: ${name} reads $values.${m[1]}, which is not a refId of this rule`);
+      }
+    }
+  }
   const dashboardUid = rule.dashboardUid;
   if (dashboardUid !== undefined) {
     const panels = context.panelIds.get(String(dashboardUid));

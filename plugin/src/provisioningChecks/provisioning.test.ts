@@ -77,7 +77,7 @@ describe('the repository provisioning', () => {
     expect(checkDashboards(dashboards, DASHBOARD_UIDS, dashboardContext)).toEqual([]);
   });
 
-  it('shows the six output series in the overview overlay panel and offers metric and host variables', () => {
+  it('shows the output series and maintenance in the overview overlay panel, with metric and host variables', () => {
     const overview = dashboards.find((d) => d.json.uid === 'anomalylens-overview')!.json as {
       panels: Array<{ type: string; targets: Array<{ expr: string }> }>;
       templating: { list: Array<{ name: string; definition: string }> };
@@ -89,6 +89,12 @@ describe('the repository provisioning', () => {
       expect(target.expr).toContain('metric=~"$metric"');
       expect(target.expr).toContain('host=~"$host"');
     }
+    // Remote write leaves no staleness marker: a maintenance sample would still answer for the
+    // 5-minute lookback after the window. It counts only while no newer observed sample exists.
+    const maintenance = overlay.targets.find((t) => t.expr.startsWith(OUTPUT_SERIES.maintenance))!;
+    expect(maintenance.expr).toMatch(
+      /^anomalylens_maintenance\{(.+)\} and \(timestamp\(anomalylens_maintenance\{\1\}\) >= timestamp\(anomalylens_observed\{\1\}\)\)$/
+    );
     expect(overview.templating.list.map((v) => [v.name, v.definition])).toEqual([
       ['metric', 'label_values(anomalylens_score, metric)'],
       ['host', 'label_values(anomalylens_score{metric=~"$metric"}, host)'],
@@ -102,7 +108,7 @@ describe('the repository provisioning', () => {
       'anomalylens-consumer-lag-high',
       'anomalylens-detector-stalled',
       'anomalylens-dlq-rate',
-      'anomalylens-series-anomalous',
+      'anomalylens-incident',
       'anomalylens-sink-failures',
     ]);
   });
@@ -117,16 +123,14 @@ describe('the repository provisioning', () => {
       const model = rule.data.find((q) => q.refId === 'C')!.model as { expression: string };
       return model.expression;
     };
-    expect(condition('anomalylens-series-anomalous')).toBe(`$B >= ${ANOMALY_SCORE_THRESHOLD}`);
+    expect(condition('anomalylens-incident')).toBe(`$B >= ${ANOMALY_SCORE_THRESHOLD}`);
     expect(condition('anomalylens-detector-stalled')).toBe(`$B > ${HEALTH_THRESHOLDS.stalledAfterSeconds}`);
     expect(condition('anomalylens-consumer-lag-high')).toBe(`$B > ${HEALTH_THRESHOLDS.lagHigh}`);
-    const anomalous = rules.rules.find((r) => r.uid === 'anomalylens-series-anomalous')!;
-    expect(anomalous.labels.severity).toContain(
-      `ge $$values.B.Value ${defaultOverlayOptions.criticalScore.toFixed(1)}`
-    );
-    expect(anomalous.labels.severity).toContain(`ge $$values.B.Value ${defaultOverlayOptions.majorScore.toFixed(1)}`);
-    expect(String(anomalous.annotations.dashboard_url)).toContain('/d/anomalylens-overview/');
-    expect(String(anomalous.annotations.dashboard_url)).toContain('var-host={{ $labels.host }}');
+    const incident = rules.rules.find((r) => r.uid === 'anomalylens-incident')!;
+    expect(incident.labels.severity).toContain(`ge $$values.B.Value ${defaultOverlayOptions.criticalScore.toFixed(1)}`);
+    expect(incident.labels.severity).toContain(`ge $$values.B.Value ${defaultOverlayOptions.majorScore.toFixed(1)}`);
+    expect(String(incident.annotations.dashboard_url)).toContain('/d/anomalylens-overview/');
+    expect(String(incident.annotations.dashboard_url)).toContain('var-host={{ $labels.host }}');
   });
 
   it('queries only detector self-metrics that the detector registers', () => {
@@ -146,6 +150,79 @@ describe('the repository provisioning', () => {
     const registered = new Set([...source.matchAll(/name: `\$\{p\}(\w+)`/g)].map((m) => prefix + m[1]));
     expect(registered.size).toBeGreaterThan(5);
     expect([...known].filter((name) => !registered.has(name))).toEqual([]);
+  });
+});
+
+describe('the incident alert rule', () => {
+  const rule = rules.rules.find((r) => r.uid === 'anomalylens-incident')!;
+  const raw = (provisioning.alerting.flatMap((f) => (f.doc as any).groups ?? []) as any[])
+    .flatMap((g) => g.rules)
+    .find((r: any) => r.uid === 'anomalylens-incident');
+  const exprs = rule.data
+    .map((q) => (q.model as { expr?: string }).expr)
+    .filter((e): e is string => typeof e === 'string');
+  const entity = DEFAULT_SETTINGS.entityLabel;
+
+  it("has one instance per entity: every query groups by the app's default entity label", () => {
+    expect(exprs.length).toBeGreaterThanOrEqual(4);
+    for (const expr of exprs) {
+      const groupings = [...expr.matchAll(/\b(?:by|on) \(([^)]*)\)/g)].map((m) => m[1]);
+      expect(groupings.length).toBeGreaterThan(0);
+      expect(new Set(groupings)).toEqual(new Set([entity]));
+      expect(expr).toContain(OUTPUT_SERIES.score);
+    }
+    const peak = rule.data.find((q) => q.refId === 'A')!.model as { expr: string };
+    expect(peak.expr).toBe(`max by (${entity}) (${OUTPUT_SERIES.score})`);
+  });
+
+  it('names the anomalous metrics in its summary from the ranked queries', () => {
+    const summary = String(rule.annotations.summary);
+    for (const ref of ['M1', 'M2', 'M3']) {
+      expect(summary).toContain(`$values.${ref}.Labels.metric`);
+      expect(rule.data.some((q) => q.refId === ref)).toBe(true);
+    }
+    expect(summary).toContain('$values.N.Value');
+    expect(summary).toContain(`$labels.${entity}`);
+    // The second and third are named only when anomalous themselves.
+    expect(summary).toContain(`if ge $values.M2.Value ${ANOMALY_SCORE_THRESHOLD.toFixed(1)}`);
+    expect(summary).toContain(`if ge $values.M3.Value ${ANOMALY_SCORE_THRESHOLD.toFixed(1)}`);
+    // Ranked queries fall back to a 0 per entity, so they never leave the rule without data.
+    for (const ref of ['M2', 'M3']) {
+      const expr = (rule.data.find((q) => q.refId === ref)!.model as { expr: string }).expr;
+      expect(expr).toContain(`or on (${entity}) (max by (${entity}) (${OUTPUT_SERIES.score}) * 0)`);
+    }
+  });
+
+  it('groups by the label the provisioned app settings name', () => {
+    const apps = provisioning.plugins.flatMap((f) => ((f.doc as any).apps ?? []) as any[]);
+    const jsonData = apps.find((a) => a.type === appJson.id).jsonData;
+    expect(jsonData.entityLabel).toBe(entity);
+    expect(jsonData.incidentToleranceMinutes).toBe(DEFAULT_SETTINGS.incidentToleranceMinutes);
+  });
+
+  it('keeps firing across the same gap that joins anomalies into one incident on the Anomalies page', () => {
+    expect(parsePromDuration(raw.keepFiringFor)).toBe(DEFAULT_SETTINGS.incidentToleranceMinutes * 60_000);
+  });
+
+  it('notifies once per entity: its policy route groups by the entity label alone', () => {
+    const policies = provisioning.alerting.flatMap((f) => ((f.doc as any).policies ?? []) as any[]);
+    const routes = policies.flatMap((p) => p.routes ?? []);
+    const route = routes.find((r: any) =>
+      (r.object_matchers ?? []).some((m: string[]) => m[0] === 'anomalylens' && m[2] === rule.labels.anomalylens)
+    );
+    expect(route).toBeDefined();
+    expect(route.group_by).toEqual([entity]);
+  });
+
+  it('leaves no policy route matching a rule label that no rule has', () => {
+    const policies = provisioning.alerting.flatMap((f) => ((f.doc as any).policies ?? []) as any[]);
+    const kinds = new Set(rules.rules.map((r) => r.labels.anomalylens));
+    const matched = policies
+      .flatMap((p) => p.routes ?? [])
+      .flatMap((r: any) => r.object_matchers ?? [])
+      .filter((m: string[]) => m[0] === 'anomalylens')
+      .map((m: string[]) => m[2]);
+    expect(matched.filter((kind: string) => !kinds.has(kind))).toEqual([]);
   });
 });
 
@@ -191,6 +268,9 @@ describe('the checks catch what Grafana would reject', () => {
       /expands as an environment variable/
     );
     expect(ruleProblems((d) => (d.groups[0].rules[0].panelId = 99))).toMatch(/panel 99 does not exist/);
+    expect(ruleProblems((d) => (d.groups[0].rules[0].annotations.summary = '{{ $values.M9.Value }}'))).toMatch(
+      /annotation summary reads \$values.M9, which is not a refId of this rule/
+    );
   });
 
   it('rejects dashboards with unknown datasources, panel types or panel options', () => {

@@ -5,9 +5,10 @@ import { AppPluginMeta, GrafanaTheme2, PluginConfigPageProps, PluginMeta } from 
 import { DataSourcePicker, getBackendSrv } from '@grafana/runtime';
 import { Alert, Button, Field, FieldSet, Input, Stack, useStyles2 } from '@grafana/ui';
 import { testIds } from '../testIds';
-import { AppSettings, DEFAULT_SETTINGS, resolveSettings } from '../../pages/settings';
+import { AppSettings, DEFAULT_SETTINGS, isLabelName, parseMinutes, resolveSettings } from '../../pages/settings';
 import { PrometheusClient } from '../../pages/api/prometheus';
 import { CONNECTION_QUERIES, ConnectionVerdict, connectionVerdict } from '../../pages/logic/connection';
+import { PolicyInfo } from './PolicyInfo';
 
 export interface AppConfigProps extends PluginConfigPageProps<AppPluginMeta<AppSettings>> {}
 
@@ -20,7 +21,8 @@ type Check =
 const AppConfig = ({ plugin }: AppConfigProps) => {
   const s = useStyles2(getStyles);
   const { enabled, pinned, jsonData } = plugin.meta;
-  const [settings, setSettings] = useState(resolveSettings(jsonData));
+  // Text fields hold what is typed; saving resolves blanks and invalid values to the defaults.
+  const [settings, setSettings] = useState<Required<AppSettings>>(resolveSettings(jsonData));
   const [check, setCheck] = useState<Check>({ state: 'idle' });
   const [saveError, setSaveError] = useState<string>();
 
@@ -29,10 +31,17 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
     setCheck({ state: 'idle' });
   };
 
+  const entityLabel = String(settings.entityLabel).trim();
+  const entityLabelInvalid = entityLabel !== '' && !isLabelName(entityLabel);
+  const toleranceInvalid =
+    String(settings.incidentToleranceMinutes).trim() !== '' &&
+    parseMinutes(settings.incidentToleranceMinutes) === undefined;
+  const resolved = resolveSettings(settings);
+
   const runCheck = async () => {
     setCheck({ state: 'running' });
     try {
-      const client = new PrometheusClient(settings.datasourceUid);
+      const client = new PrometheusClient(resolved.datasourceUid);
       const now = Date.now();
       const [scored, detector] = await Promise.all([
         client.query(CONNECTION_QUERIES.scoredSeries, now),
@@ -47,7 +56,7 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
   const onSubmit = async (event: React.FormEvent) => {
     event.preventDefault();
     try {
-      await updatePlugin(plugin.meta.id, { enabled, pinned, jsonData: resolveSettings(settings) });
+      await updatePlugin(plugin.meta.id, { enabled, pinned, jsonData: resolved });
       // The app reads jsonData when Grafana loads it; reload so every page sees the new settings.
       window.location.reload();
     } catch (error) {
@@ -119,12 +128,55 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
         </Field>
       </FieldSet>
 
+      <FieldSet label="Incidents" className={s.marginTop}>
+        <Field
+          label="Entity label"
+          description="Anomalies of series sharing this label's value (a host, a pod) that overlap in time form one incident on the Anomalies page. The provisioned alert rule groups by host; change it there too."
+          invalid={entityLabelInvalid}
+          error={entityLabelInvalid ? 'A Prometheus label name: letters, digits and _' : undefined}
+        >
+          <Input
+            width={30}
+            value={settings.entityLabel}
+            placeholder={DEFAULT_SETTINGS.entityLabel}
+            onChange={(e) => update({ entityLabel: e.currentTarget.value })}
+            data-testid={testIds.appConfig.entityLabel}
+          />
+        </Field>
+        <Field
+          label="Gap tolerance (minutes)"
+          description="An anomaly that starts at most this long after an incident's end still joins it."
+          invalid={toleranceInvalid}
+          error={toleranceInvalid ? 'A number of minutes, 0 or more' : undefined}
+        >
+          <Input
+            width={30}
+            type="number"
+            min={0}
+            step="any"
+            value={settings.incidentToleranceMinutes}
+            placeholder={String(DEFAULT_SETTINGS.incidentToleranceMinutes)}
+            onChange={(e) => update({ incidentToleranceMinutes: e.currentTarget.value })}
+            data-testid={testIds.appConfig.incidentTolerance}
+          />
+        </Field>
+      </FieldSet>
+
+      <FieldSet label="Detector policy" className={s.marginTop}>
+        <PolicyInfo datasourceUid={resolved.datasourceUid} />
+      </FieldSet>
+
       {saveError && (
         <Alert title="Could not save" severity="error">
           {saveError}
         </Alert>
       )}
-      <Button type="submit" data-testid={testIds.appConfig.submit}>
+      <Button
+        type="submit"
+        className={s.marginTop}
+        disabled={entityLabelInvalid || toleranceInvalid}
+        data-testid={testIds.appConfig.submit}
+      >
         Save settings
       </Button>
     </form>

@@ -12,8 +12,8 @@ const body = {
         interval: 60,
         rules: [
           {
-            uid: 'anomalylens-series-anomalous',
-            name: 'Series anomalous',
+            uid: 'anomalylens-incident',
+            name: 'Anomaly incident',
             type: 'alerting',
             state: 'firing',
             health: 'ok',
@@ -21,27 +21,33 @@ const body = {
             alerts: [
               {
                 labels: {
-                  alertname: 'Series anomalous',
+                  alertname: 'Anomaly incident',
                   grafana_folder: 'Anomaly Lens',
+                  anomalylens: 'incident',
                   host: 'web-1',
-                  metric: 'cpu',
                   severity: 'critical',
                 },
-                annotations: { summary: 'cpu on web-1 is anomalous', __dashboardUid__: 'anomalylens-overview' },
+                annotations: {
+                  summary: 'web-1: 1 anomalous series: cpu (2.5)',
+                  __dashboardUid__: 'anomalylens-overview',
+                },
                 state: 'Alerting',
                 activeAt: '2026-11-24T09:00:00Z',
+                // The ranked queries' values sort before and after B; B (the host's peak) is the value.
                 value:
-                  "[ var='B' labels={host=web-1, metric=cpu} value=2.5 ], [ var='C' labels={host=web-1, metric=cpu} value=1 ]",
+                  "[ var='A' labels={host=web-1} value=2.5 ], [ var='B' labels={host=web-1} value=2.5 ], " +
+                  "[ var='C' labels={host=web-1} value=1 ], [ var='M1' labels={host=web-1, metric=cpu} value=2.5 ], " +
+                  "[ var='M2' labels={host=web-1} value=0 ], [ var='N' labels={host=web-1} value=1 ]",
               },
               {
-                labels: { alertname: 'Series anomalous', host: 'db-1', metric: 'latency' },
+                labels: { alertname: 'Anomaly incident', host: 'db-1' },
                 annotations: {},
                 state: 'Pending',
                 activeAt: '2026-11-24T09:30:00Z',
                 value: '1.1e+00',
               },
               {
-                labels: { alertname: 'Series anomalous', host: 'web-2', metric: 'cpu' },
+                labels: { alertname: 'Anomaly incident', host: 'web-2' },
                 annotations: {},
                 state: 'Normal',
                 activeAt: '0001-01-01T00:00:00Z',
@@ -85,10 +91,10 @@ const body = {
 describe('parseRules', () => {
   it('keeps the alerting rules of the Anomaly Lens folder with their instances', () => {
     const rules = parseRules(body, 'Anomaly Lens');
-    expect(rules.map((r) => r.uid)).toEqual(['anomalylens-series-anomalous', 'anomalylens-detector-stalled']);
+    expect(rules.map((r) => r.uid)).toEqual(['anomalylens-incident', 'anomalylens-detector-stalled']);
     expect(rules[0].instances).toHaveLength(3);
     expect(rules[0].instances[0]).toMatchObject({
-      ruleName: 'Series anomalous',
+      ruleName: 'Anomaly incident',
       group: 'Anomalies',
       state: 'firing',
       activeAtMs: Date.UTC(2026, 10, 24, 9, 0, 0),

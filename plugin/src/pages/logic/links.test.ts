@@ -1,5 +1,13 @@
 import { AnomalyEvent } from './events';
-import { alertRuleUrl, dashboardUrl, eventOverviewUrl, eventTimeRange, overviewUrl } from './links';
+import { groupIncidents } from './incidents';
+import {
+  alertRuleUrl,
+  dashboardUrl,
+  eventOverviewUrl,
+  eventTimeRange,
+  incidentOverviewUrl,
+  overviewUrl,
+} from './links';
 
 const params = (url: string) => new URL(url, 'http://grafana.local').searchParams;
 
@@ -51,9 +59,35 @@ describe('links', () => {
     ]);
   });
 
+  it('builds the overview link of an incident with every member metric and host', () => {
+    const event = (labels: Record<string, string>, startMs: number, endMs: number, open = false): AnomalyEvent => ({
+      id: `${labels.metric}@${startMs}`,
+      seriesKey: JSON.stringify(labels),
+      labels,
+      startMs,
+      endMs,
+      open,
+      startedBeforeRange: false,
+      durationMs: endMs - startMs,
+      peakScore: 1.2,
+    });
+    const [incident] = groupIncidents(
+      [
+        event({ metric: 'mem', host: 'web-1', pod: 'a' }, 3_600_000, 3_700_000),
+        event({ metric: 'cpu', host: 'web-1', pod: 'a' }, 3_650_000, 3_900_000, true),
+        event({ metric: 'cpu', host: 'web-2', pod: 'a' }, 3_650_000, 3_800_000),
+      ],
+      { entityLabel: 'pod', toleranceMs: 0 }
+    );
+    const p = params(incidentOverviewUrl('anomalylens-overview', incident));
+    expect(p.getAll('var-metric')).toEqual(['cpu', 'mem']);
+    expect(p.getAll('var-host')).toEqual(['web-1', 'web-2']);
+    expect([p.get('from'), p.get('to')]).toEqual([String(3_600_000 - 900_000), 'now']);
+  });
+
   it('links dashboards and alert rules', () => {
     expect(dashboardUrl('anomalylens-stream-health')).toBe('/d/anomalylens-stream-health?from=now-1h&to=now');
-    expect(alertRuleUrl('anomalylens-series-anomalous')).toBe('/alerting/grafana/anomalylens-series-anomalous/view');
+    expect(alertRuleUrl('anomalylens-incident')).toBe('/alerting/grafana/anomalylens-incident/view');
     expect(alertRuleUrl('a/b')).toBe('/alerting/grafana/a%2Fb/view');
   });
 });

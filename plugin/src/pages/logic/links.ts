@@ -1,4 +1,5 @@
 import { AnomalyEvent } from './events';
+import { Incident } from './incidents';
 import { Labels } from './prometheusResponse';
 
 export type TimeBound = number | string;
@@ -45,4 +46,22 @@ export function dashboardUrl(dashboardUid: string, from: TimeBound = 'now-1h', t
 /** Grafana's view page of a Grafana-managed alert rule. */
 export function alertRuleUrl(ruleUid: string): string {
   return `/alerting/grafana/${encodeURIComponent(ruleUid)}/view`;
+}
+
+/**
+ * Link to the overview dashboard showing every series of an incident over its time range: one
+ * `var-metric` and `var-host` per distinct value among the members (both variables are multi-value).
+ */
+export function incidentOverviewUrl(dashboardUid: string, incident: Incident): string {
+  const { from, to } = eventTimeRange(incident);
+  const params = new URLSearchParams();
+  for (const name of ['metric', 'host']) {
+    const values = [...new Set(incident.series.map((s) => s.labels[name]).filter((v): v is string => !!v))];
+    for (const value of values.sort()) {
+      params.append(`var-${name}`, value);
+    }
+  }
+  params.set('from', String(from));
+  params.set('to', String(to));
+  return `/d/${encodeURIComponent(dashboardUid)}?${params.toString()}`;
 }

@@ -49,6 +49,7 @@ describe('overlay panel plugin', () => {
       'anomalylens_expected_upper',
       'anomalylens_score',
       'anomalylens_anomalous',
+      'anomalylens_maintenance',
     ]);
   });
 

@@ -62,6 +62,12 @@ export const plugin = new PanelPlugin<OverlayOptions>(OverlayPanel)
         category: [ROLES],
       })
       .addTextInput({
+        path: 'maintenanceSeries',
+        name: 'Maintenance flag (1 in a window)',
+        defaultValue: d.maintenanceSeries,
+        category: [ROLES],
+      })
+      .addTextInput({
         path: 'groupByLabels',
         name: 'Series identity labels',
         description: 'Comma-separated labels that identify one input series; empty = all labels',
@@ -130,6 +136,13 @@ export const plugin = new PanelPlugin<OverlayOptions>(OverlayPanel)
         category: [OVERLAYS],
       })
       .addBooleanSwitch({ path: 'showLegend', name: 'Legend', defaultValue: d.showLegend, category: [OVERLAYS] })
+      .addBooleanSwitch({
+        path: 'showMaintenance',
+        name: 'Maintenance windows',
+        description: 'Hatch the time ranges a series spent in a maintenance window (not scored)',
+        defaultValue: d.showMaintenance,
+        category: [OVERLAYS],
+      })
       .addNumberInput({
         path: 'scoreThreshold',
         name: 'Anomaly threshold',

@@ -5,10 +5,24 @@
  */
 import { SEVERITY_THRESHOLDS } from '../../severity';
 
-/** What one detector output series means to the panel. */
-export type SeriesRole = 'observed' | 'expected' | 'lower' | 'upper' | 'score' | 'anomalous';
+/**
+ * What one detector output series means to the panel. `maintenance` is 1 for the points inside a
+ * maintenance window (the detector scores none of them), absent otherwise.
+ */
+export type SeriesRole = 'observed' | 'expected' | 'lower' | 'upper' | 'score' | 'anomalous' | 'maintenance';
 
-export const SERIES_ROLES: readonly SeriesRole[] = ['observed', 'expected', 'lower', 'upper', 'score', 'anomalous'];
+export const SERIES_ROLES: readonly SeriesRole[] = [
+  'observed',
+  'expected',
+  'lower',
+  'upper',
+  'score',
+  'anomalous',
+  'maintenance',
+];
+
+/** Roles a series normally has; the others (expected line, maintenance flag) are optional. */
+export const EXPECTED_ROLES: readonly SeriesRole[] = ['observed', 'lower', 'upper', 'score', 'anomalous'];
 
 /**
  * Which series get the expected band and anomaly regions:
@@ -32,6 +46,7 @@ export interface OverlayOptions {
   upperSeries: string;
   scoreSeries: string;
   anomalousSeries: string;
+  maintenanceSeries: string;
   /**
    * Comma-separated label names that identify one input series. Empty: all labels except
    * `__name__` (and the ones in `ignoreLabels`).
@@ -52,6 +67,8 @@ export interface OverlayOptions {
   showExpectedLine: boolean;
   showScoreTrack: boolean;
   showLegend: boolean;
+  /** Hatch the time ranges a series spent in a maintenance window. */
+  showMaintenance: boolean;
 
   /** Score at which a point is anomalous (the detector's convention: 1). */
   scoreThreshold: number;
@@ -76,6 +93,7 @@ export const defaultOverlayOptions: OverlayOptions = {
   upperSeries: 'anomalylens_expected_upper',
   scoreSeries: 'anomalylens_score',
   anomalousSeries: 'anomalylens_anomalous',
+  maintenanceSeries: 'anomalylens_maintenance',
   groupByLabels: '',
   ignoreLabels: '',
   legendFormat: '',
@@ -87,6 +105,7 @@ export const defaultOverlayOptions: OverlayOptions = {
   showExpectedLine: false,
   showScoreTrack: true,
   showLegend: true,
+  showMaintenance: true,
   scoreThreshold: 1,
   majorScore: SEVERITY_THRESHOLDS.major,
   criticalScore: SEVERITY_THRESHOLDS.critical,
@@ -105,4 +124,5 @@ export const ROLE_OPTION: Record<SeriesRole, keyof OverlayOptions> = {
   upper: 'upperSeries',
   score: 'scoreSeries',
   anomalous: 'anomalousSeries',
+  maintenance: 'maintenanceSeries',
 };

@@ -12,6 +12,8 @@ import { defaultOverlayOptions, OverlayOptions } from '../types';
 import { OverlayLegend, legendHeight } from './OverlayLegend';
 import { OverlayTooltip } from './OverlayTooltip';
 import { PartialDataNotice, partialDataSummary } from './PartialDataNotice';
+import { MaintenanceNotice } from './MaintenanceNotice';
+import { mergeWindows } from '../geometry/maintenance';
 
 export interface OverlayPanelProps extends PanelProps<OverlayOptions> {
   /** The harness and tests reach the uPlot instance through this. */
@@ -77,6 +79,15 @@ export function OverlayPanel(props: OverlayPanelProps) {
     [model]
   );
 
+  // Maintenance windows of any series that overlap the time range.
+  const maintenance = useMemo(
+    () =>
+      options.showMaintenance
+        ? mergeWindows(model.groups.map((g) => g.maintenanceWindows)).filter((w) => w.end > from && w.start < to)
+        : [],
+    [model, options.showMaintenance, from, to]
+  );
+
   if (model.groups.length === 0 || model.times.length === 0) {
     const loading = data.state === LoadingState.Loading;
     return (
@@ -95,7 +106,7 @@ export function OverlayPanel(props: OverlayPanelProps) {
 
   const showLegend = options.showLegend && height > 160;
   const legendH = showLegend ? legendHeight(model.groups.length, height) : 0;
-  const noticeH = partial ? NOTICE_HEIGHT : 0;
+  const noticeH = (partial ? NOTICE_HEIGHT : 0) + (maintenance.length > 0 ? NOTICE_HEIGHT : 0);
   const plotHeight = Math.max(40, height - legendH - noticeH);
   const hoveredGroup = cursor?.groupKey ? model.groups.find((g) => g.key === cursor.groupKey) : undefined;
 
@@ -124,6 +135,7 @@ export function OverlayPanel(props: OverlayPanelProps) {
           )}
         </UPlotChart>
       </div>
+      {maintenance.length > 0 && <MaintenanceNotice windows={maintenance} height={NOTICE_HEIGHT} timeZone={timeZone} />}
       {showLegend && (
         <OverlayLegend
           groups={model.groups}

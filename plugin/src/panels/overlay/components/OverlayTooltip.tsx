@@ -19,6 +19,8 @@ export interface TooltipRow {
   upper: number | null;
   score: number | null;
   anomalous: boolean;
+  /** The sample is inside a maintenance window: not scored. */
+  maintenance: boolean;
 }
 
 /** Rows at one sample: the focused series alone, else the most anomalous series first. */
@@ -26,6 +28,7 @@ export function tooltipRows(model: PlotModel, idx: number, focusKey: string | nu
   const rows = model.groups.map((g) => {
     const score = g.score?.[idx] ?? null;
     const flag = g.anomalous?.[idx];
+    const maintenance = g.maintenance?.[idx];
     return {
       group: g,
       value: g.observed?.[idx] ?? null,
@@ -33,6 +36,7 @@ export function tooltipRows(model: PlotModel, idx: number, focusKey: string | nu
       upper: g.upper?.[idx] ?? null,
       score,
       anomalous: flag !== null && flag !== undefined ? flag >= 0.5 : score !== null && score >= o.scoreThreshold,
+      maintenance: maintenance !== null && maintenance !== undefined && maintenance >= 0.5,
     };
   });
   const focused = rows.filter((r) => r.group.key === focusKey);
@@ -74,7 +78,11 @@ export function OverlayTooltip({ model, idx, left, top, plotWidth, focusKey, opt
       <div className={styles.time}>{dateTimeFormat(model.times[idx], { timeZone })}</div>
       {rows.map((r) => {
         const sev = severityOf(r.score, options);
-        const state = r.anomalous ? `Anomalous${sev !== 'normal' ? ` (${sev})` : ''}` : 'Normal';
+        const state = r.anomalous
+          ? `Anomalous${sev !== 'normal' ? ` (${sev})` : ''}`
+          : r.maintenance
+            ? 'Maintenance (not scored)'
+            : 'Normal';
         return (
           <div key={r.group.key} className={styles.row}>
             <div className={styles.name}>

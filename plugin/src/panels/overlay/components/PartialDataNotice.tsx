@@ -17,6 +17,7 @@ const ROLE_LABEL: Record<SeriesRole, string> = {
   upper: 'expected range',
   score: 'anomaly score',
   anomalous: 'anomaly flag',
+  maintenance: 'maintenance flag',
 };
 
 /**

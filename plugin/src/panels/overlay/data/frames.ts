@@ -1,5 +1,5 @@
 import { DataFrame, Field, FieldType } from '@grafana/data';
-import { OverlayOptions, ROLE_OPTION, SeriesRole, SERIES_ROLES } from '../types';
+import { EXPECTED_ROLES, OverlayOptions, ROLE_OPTION, SeriesRole, SERIES_ROLES } from '../types';
 
 /** One role's samples of one input series, in time order. */
 export interface RoleSeries {
@@ -228,5 +228,5 @@ function shortenNames(groups: SeriesGroup[]): void {
 
 /** Roles missing from a series (its `roles` map, or any object keyed by role). */
 export function missingRoles(present: Partial<Record<SeriesRole, unknown>>): SeriesRole[] {
-  return SERIES_ROLES.filter((r) => r !== 'expected' && present[r] === undefined);
+  return EXPECTED_ROLES.filter((r) => present[r] === undefined);
 }

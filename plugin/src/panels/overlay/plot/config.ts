@@ -14,6 +14,7 @@ import { bandPolygons } from '../geometry/band';
 import { nearestSeries, overlayKeys } from '../geometry/focus';
 import { scoreRange, scoreTop, valueRange } from '../geometry/layout';
 import { regionRects } from '../geometry/regions';
+import { hatchSegments, maintenanceRects, mergeWindows } from '../geometry/maintenance';
 import { SEVERITY_COLOR_NAME } from '../geometry/severity';
 import { OverlayOptions, Severity } from '../types';
 import { GroupModel, PlotModel } from './model';
@@ -130,6 +131,41 @@ export function syncScoreSeries(u: uPlot, model: PlotModel, o: OverlayOptions, r
     }
   });
   return changed;
+}
+
+/** Hatch spacing of maintenance shading, CSS pixels. */
+const HATCH_SPACING = 8;
+
+/**
+ * Maintenance windows of the given series: a faint tint hatched with diagonal lines over the whole
+ * plot height, under everything else, so anomaly regions and the band stay readable on top.
+ */
+function drawMaintenance(
+  ctx: CanvasRenderingContext2D,
+  u: uPlot,
+  groups: GroupModel[],
+  xToPx: (t: number) => number,
+  theme: GrafanaTheme2
+) {
+  const windows = mergeWindows(groups.map((g) => g.maintenanceWindows));
+  if (windows.length === 0) {
+    return;
+  }
+  const pxr = pixelRatio();
+  const color = theme.colors.text.secondary;
+  ctx.fillStyle = colorManipulator.alpha(color, 0.08);
+  ctx.strokeStyle = colorManipulator.alpha(color, 0.35);
+  ctx.lineWidth = pxr;
+  ctx.setLineDash([]);
+  for (const r of maintenanceRects(windows, xToPx, u.bbox, 2 * pxr)) {
+    ctx.fillRect(r.x, r.y, r.w, r.h);
+    ctx.beginPath();
+    for (const s of hatchSegments(r, HATCH_SPACING * pxr)) {
+      ctx.moveTo(s.x0, s.y0);
+      ctx.lineTo(s.x1, s.y1);
+    }
+    ctx.stroke();
+  }
 }
 
 const SEVERITY_ORDER: Array<Exclude<Severity, 'normal'>> = ['minor', 'major', 'critical'];
@@ -304,6 +340,9 @@ export function buildPlotConfig(input: PlotConfigInput): UPlotConfigBuilder {
     ctx.rect(left, top, width, height);
     ctx.clip();
     const focused = overlayGroups();
+    if (o.showMaintenance) {
+      drawMaintenance(ctx, u, focused, xToPx, theme);
+    }
     if (o.showRegions) {
       for (const g of focused) {
         for (const r of regionRects(g.regions, xToPx, u.bbox, 2 * pixelRatio())) {

@@ -1,6 +1,7 @@
 import { AlignedData, AlignedGroup, Column } from '../data/align';
 import { AnomalyPoint, anomalyPoints } from '../geometry/points';
 import { AnomalyRegion, findAnomalyRegions } from '../geometry/regions';
+import { findMaintenanceWindows, TimeWindow } from '../geometry/maintenance';
 import { Extent, extentOf } from '../geometry/layout';
 import { OverlayOptions } from '../types';
 import { ValueDisplay } from '../data/frames';
@@ -16,7 +17,10 @@ export interface GroupModel {
   upper?: Column;
   score?: Column;
   anomalous?: Column;
+  maintenance?: Column;
   regions: AnomalyRegion[];
+  /** Time ranges the series spent in a maintenance window (not scored). */
+  maintenanceWindows: TimeWindow[];
   points: AnomalyPoint[];
   maxScore: number | null;
   /** uPlot series indexes (0 is x). */
@@ -79,7 +83,9 @@ export function buildPlotModel(aligned: AlignedData, o: OverlayOptions, display:
       upper: c.upper,
       score: c.score,
       anomalous: c.anomalous,
+      maintenance: c.maintenance,
       regions: findAnomalyRegions(aligned.times, c.anomalous, c.score, o),
+      maintenanceWindows: findMaintenanceWindows(aligned.times, c.maintenance),
       points: c.observed ? anomalyPoints(aligned.times, c.observed, c.score, c.anomalous, o) : [],
       maxScore: maxOf(c.score),
     };
