@@ -1,5 +1,5 @@
 import { NetworkError, type WriteResponse } from './client';
-import { encodeColumns, type SampleColumns } from './encode';
+import { encodeColumns, RequestBuffer, type SampleColumns } from './encode';
 import type { Label } from './proto';
 import { backoffDelay, sleep, RetryAbortedError, type BackoffOptions } from '../retry/retry';
 import { classifyStatus, isAuthFailure, retryAfterMs } from './status';
@@ -99,6 +99,8 @@ interface Shard {
    * maxPendingSamples / shards entries) on every request.
    */
   chunks: Chunk[];
+  /** The bytes of the shard's request in flight (one at a time), kept through its retries. */
+  request: RequestBuffer;
   queued: number;
   inFlight: boolean;
   timer?: NodeJS.Timeout;
@@ -132,6 +134,7 @@ export class RemoteWriteSink {
   ) {
     this.shards = Array.from({ length: opts.shards }, () => ({
       chunks: [],
+      request: new RequestBuffer(),
       queued: 0,
       inFlight: false,
     }));
@@ -235,7 +238,7 @@ export class RemoteWriteSink {
     s.inFlight = true;
     // Per request, not per sample: keeps the backlog gauge current while the endpoint is down.
     this.events.pendingChanged?.(this.pendingSamples);
-    void this.deliver(batch).then(
+    void this.deliver(batch, s.request).then(
       () => this.finish(s, batch),
       (e: unknown) => {
         s.inFlight = false;
@@ -262,9 +265,9 @@ export class RemoteWriteSink {
   }
 
   /** Write one batch until it is acknowledged or rejected; retries transient failures. */
-  private async deliver(batch: Chunk): Promise<void> {
+  private async deliver(batch: Chunk, into: RequestBuffer): Promise<void> {
     // Encoded once: a retry sends the same bytes.
-    const request = encodeColumns(batch);
+    const request = encodeColumns(batch, into);
     for (let attempt = 0; ; attempt++) {
       const started = process.hrtime.bigint();
       let failure: { kind: FailureKind; detail: string; retryAfter?: number };

@@ -1,4 +1,4 @@
-import { encodeColumns, encodedLabels, encodeWriteRequest } from '../../../src/sink/encode';
+import { encodeColumns, encodedLabels, encodeWriteRequest, RequestBuffer } from '../../../src/sink/encode';
 import {
   decodeWriteRequest,
   encodeWithProtobufjs,
@@ -141,6 +141,19 @@ describe('encodeColumns', () => {
       ['a', [2]],
     ]);
     expect(encodeColumns({ ...c, length: 0 })).toHaveLength(0);
+  });
+
+  it('writes into a reused RequestBuffer the same bytes it would allocate', () => {
+    const out = new RequestBuffer();
+    const big = columns(request(4));
+    const small = columns(request(5).slice(0, 10));
+    const first = encodeColumns(big, out);
+    expect(Buffer.compare(first, encodeColumns(big))).toBe(0);
+    const second = encodeColumns(small, out);
+    expect(Buffer.compare(second, encodeColumns(small))).toBe(0);
+    // The smaller request reused the first one's memory.
+    expect(second.buffer).toBe(first.buffer);
+    expect(second.length).toBeLessThan(first.length);
   });
 
   it('rejects timestamps it cannot represent', () => {
