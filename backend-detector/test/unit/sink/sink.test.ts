@@ -271,6 +271,26 @@ describe('RemoteWriteSink', () => {
     sink.close();
   });
 
+  it('reports the timestamps of each acknowledged request, and only those', async () => {
+    const w = new ScriptedWriter();
+    const seen: number[][] = [];
+    const sink = makeSink(w, { batchSamples: 2 }, { acknowledged: (ts: Float64Array) => seen.push([...ts]) });
+    const t = new Ticket();
+    for (let i = 0; i < 4; i++) sink.add(0, labels(i), i, 1000 + i, t);
+    w.answer({ status: 503, body: 'busy' });
+    await tick();
+    expect(seen).toEqual([]);
+    w.answer();
+    await tick();
+    w.answer();
+    await tick();
+    expect(seen).toEqual([
+      [1000, 1001],
+      [1002, 1003],
+    ]);
+    sink.close();
+  });
+
   it('flush sends partial batches now and reports whether everything drained', async () => {
     const w = new ScriptedWriter();
     const sink = makeSink(w, { flushMs: 60000 });
