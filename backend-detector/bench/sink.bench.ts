@@ -49,7 +49,8 @@ async function throughSink(
     {
       writeEncoded: (request) => {
         bytes += compressSync(request).length;
-        if (raw.length < 40) raw.push(request);
+        // The sink reuses the request's memory once the write settles: keep a copy.
+        if (raw.length < 40) raw.push(Buffer.from(request));
         return Promise.resolve({ status: 204, body: '' });
       },
     },

@@ -10,7 +10,10 @@ export interface AckTarget {
 }
 
 export interface Writer {
-  /** Send one WriteRequest, protobuf-encoded and not yet compressed (RemoteWriteClient). */
+  /**
+   * Send one WriteRequest, protobuf-encoded and not yet compressed (RemoteWriteClient). The
+   * sink reuses the request's memory once the returned promise settles.
+   */
   writeEncoded(request: Buffer): Promise<WriteResponse>;
 }
 
