@@ -33,7 +33,7 @@ export function decodeMessage(value: Buffer | null, opts: DecodeOptions): Decode
     const p = list[i];
     // Fields of one line / value list share their labels object: check those once.
     const labelsChecked = p.labels === checkedLabels;
-    checkPoint(p, limits, opts.now, list.length > 1 ? `point ${i + 1} of ${list.length}` : '', labelsChecked);
+    checkPoint(p, limits, opts.now, i, list.length, labelsChecked);
     checkedLabels = p.labels;
   }
   return decoded;

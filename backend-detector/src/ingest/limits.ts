@@ -54,68 +54,79 @@ function clip(s: string): string {
 
 /**
  * Checks one decoded point against the limits; throws InvalidMessageError naming the
- * point (`where`) and the limit. `now` = the detector's clock; without it the time window
- * is not checked (offline decoding).
+ * point (the `index`th of `count` in its message) and the limit. `now` = the detector's
+ * clock; without it the time window is not checked (offline decoding). The message text is
+ * built only on a failure: this runs for every point, and building "point i of n" and each
+ * label's description per point showed in the live-pipeline profile.
  */
 export function checkPoint(
   p: PointShape,
   limits: IngestLimits,
   now: number | undefined,
-  where: string,
+  index: number,
+  count: number,
   labelsChecked = false
 ): void {
-  const at = where ? `${where}: ` : '';
   if (now !== undefined) {
     if (p.timestamp < now - limits.maxAgeMs) {
       throw new InvalidMessageError(
         'timestamp_too_old',
-        `${at}timestamp ${iso(p.timestamp)} is older than the accepted ${limits.maxAgeMs / 1000} s (before ${iso(now - limits.maxAgeMs)})`
+        `${at(index, count)}timestamp ${iso(p.timestamp)} is older than the accepted ${limits.maxAgeMs / 1000} s (before ${iso(now - limits.maxAgeMs)})`
       );
     }
     if (p.timestamp > now + limits.maxFutureMs) {
       throw new InvalidMessageError(
         'timestamp_in_future',
-        `${at}timestamp ${iso(p.timestamp)} is more than ${limits.maxFutureMs / 1000} s ahead of the detector's clock (${iso(now)})`
+        `${at(index, count)}timestamp ${iso(p.timestamp)} is more than ${limits.maxFutureMs / 1000} s ahead of the detector's clock (${iso(now)})`
       );
     }
   }
-  checkValue(p.metric, 'metric name', limits, at);
+  if (!valueOk(p.metric, limits)) throw valueError(p.metric, 'metric name', limits, at(index, count));
   if (labelsChecked) return;
   let n = 0;
   for (const name in p.labels) {
     if (++n > limits.maxLabels) {
       throw new InvalidMessageError(
         'too_many_labels',
-        `${at}${Object.keys(p.labels).length} labels, limit ${limits.maxLabels}`
+        `${at(index, count)}${Object.keys(p.labels).length} labels, limit ${limits.maxLabels}`
       );
     }
     if (name.length > limits.maxLabelNameLength) {
       throw new InvalidMessageError(
         'label_too_long',
-        `${at}label name '${clip(name)}' is ${name.length} characters, limit ${limits.maxLabelNameLength}`
+        `${at(index, count)}label name '${clip(name)}' is ${name.length} characters, limit ${limits.maxLabelNameLength}`
       );
     }
-    checkValue(p.labels[name], `label '${clip(name)}'`, limits, at);
+    const value = p.labels[name];
+    if (!valueOk(value, limits)) throw valueError(value, `label '${clip(name)}'`, limits, at(index, count));
   }
+}
+
+/** Where a failing point is, for its message: nothing for a message of one point. */
+function at(index: number, count: number): string {
+  return count > 1 ? `point ${index + 1} of ${count}: ` : '';
 }
 
 /** With the u flag a surrogate pair is one code point, so only unpaired halves match. */
 const LONE_SURROGATE = /\p{Cs}/u;
 
-function checkValue(v: string, what: string, limits: IngestLimits, at: string): void {
+function valueOk(v: string, limits: IngestLimits): boolean {
+  // JSON can spell unpaired UTF-16 surrogates (\ud800): no valid UTF-8 exists for them.
+  return v.length <= limits.maxLabelValueLength && !LONE_SURROGATE.test(v);
+}
+
+/** The error for a value valueOk refused. */
+function valueError(v: string, what: string, limits: IngestLimits, at: string): InvalidMessageError {
   if (v.length > limits.maxLabelValueLength) {
-    throw new InvalidMessageError(
+    return new InvalidMessageError(
       'label_too_long',
       `${at}${what} is ${v.length} characters, limit ${limits.maxLabelValueLength}`
     );
   }
-  // JSON can spell unpaired UTF-16 surrogates (\ud800): no valid UTF-8 exists for them.
-  if (LONE_SURROGATE.test(v)) {
-    throw new InvalidMessageError(
-      'invalid_encoding',
-      `${at}${what} contains an unpaired surrogate (\\uD800-\\uDFFF)`
-    );
-  }
+  return new InvalidMessageError(
+    'invalid_encoding',
+    `${at}${what} contains an unpaired surrogate (\\uD800-\\uDFFF)`
+  );
 }
 
 /** The limits from the detector's settings (ANOMALYLENS_MAX_POINT_AGE_S, ...). */

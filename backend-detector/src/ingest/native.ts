@@ -44,15 +44,13 @@ function decodeLabels(raw: unknown, where: string): Record<string, string> {
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new InvalidMessageError('wrong_type', `${where}.labels must be an object`);
   }
-  // Null prototype: a label named `__proto__` must be a label, not a prototype change.
-  const labels: Record<string, string> = Object.create(null) as Record<string, string>;
   const source = raw as Record<string, unknown>;
   for (const name of Object.keys(source)) {
-    const value = source[name];
-    if (typeof value !== 'string') {
+    if (typeof source[name] !== 'string') {
       throw new InvalidMessageError('wrong_type', `${where}.labels.${name} must be a string`);
     }
-    labels[name] = value;
   }
-  return cleanLabels(labels);
+  // cleanLabels copies into an object of its own (sanitized names, never `__proto__`), and
+  // JSON.parse made every label, `__proto__` included, an own data property: no copy first.
+  return cleanLabels(source as Record<string, string>);
 }

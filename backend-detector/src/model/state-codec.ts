@@ -87,6 +87,20 @@ export function detectorConfigFingerprint(config: DetectorConfig): string {
 
 /** Compact binary state of one series' detector. */
 export function encodeDetectorState(detector: SeriesDetector): Buffer {
+  return writeDetectorState(detector).finish();
+}
+
+/**
+ * encodeDetectorState's bytes without the copy: a view of the writers' shared buffer, valid
+ * until the next state is encoded. For a caller that copies what it keeps right away (a
+ * checkpoint's records): a state with its forest is ~30 kB, and a copy of each per series per
+ * checkpoint was external memory churn that made V8 run full GCs.
+ */
+export function encodeDetectorStateTransient(detector: SeriesDetector): Uint8Array {
+  return writeDetectorState(detector).view();
+}
+
+function writeDetectorState(detector: SeriesDetector): StateWriter {
   if (!(detector instanceof StreamingDetector)) {
     throw new TypeError('encodeDetectorState: not a detector made by this module');
   }
@@ -99,7 +113,7 @@ export function encodeDetectorState(detector: SeriesDetector): Buffer {
   detector.writeState(w);
   w.setU32(lengthAt, w.length - HEADER_BYTES);
   w.u32(crc32(w.view()));
-  return w.finish();
+  return w;
 }
 
 /**
@@ -167,15 +181,24 @@ export function splitForestFromState(
   state: Uint8Array,
   forestBytes: number
 ): { withoutForest: Buffer; forest: Uint8Array } {
+  const { before, forest, after } = forestParts(state, forestBytes);
+  return { withoutForest: Buffer.concat([before, after]), forest };
+}
+
+/**
+ * splitForestFromState without the copy: the state is `before`, `forest`, `after` (views of
+ * `state`), for a caller that copies the parts it keeps into a record of its own anyway.
+ */
+export function forestParts(
+  state: Uint8Array,
+  forestBytes: number
+): { before: Uint8Array; forest: Uint8Array; after: Uint8Array } {
   const end = state.length - CRC_BYTES;
   const start = end - forestBytes;
   if (forestBytes <= 0 || start < 0) {
     throw new RangeError(`no forest of ${forestBytes} bytes in this state`);
   }
-  return {
-    withoutForest: Buffer.concat([state.subarray(0, start), state.subarray(end)]),
-    forest: state.subarray(start, end),
-  };
+  return { before: state.subarray(0, start), forest: state.subarray(start, end), after: state.subarray(end) };
 }
 
 /**

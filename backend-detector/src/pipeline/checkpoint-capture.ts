@@ -81,8 +81,13 @@ export class CheckpointCapture {
       [CHECKPOINT_HEADERS.config]: this.codec.fingerprint,
       [CHECKPOINT_HEADERS.sourceOffset]: this.sliceOffset,
     };
-    // One cursor walks the processor's series across all slices.
-    this.cursor ??= processor.takeCheckpoints(this.topic, this.partition, () => this.sliceOffset, this.codec);
+    // One cursor walks the processor's series across all slices. Each state is made into
+    // records (copies) below before the cursor encodes the next, so a transient encoding will do.
+    const { codec } = this;
+    this.cursor ??= processor.takeCheckpoints(this.topic, this.partition, () => this.sliceOffset, {
+      encode: (d) => (codec.encodeTransient ? codec.encodeTransient(d) : codec.encode(d)),
+      forestBytes: (d) => codec.forestBytes(d),
+    });
     const slice: CheckpointSlice = { offset, records: [], bytes: 0 };
     do {
       const step = this.cursor.next();

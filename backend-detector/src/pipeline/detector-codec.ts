@@ -12,6 +12,7 @@ import {
   decodeDetectorState,
   detectorConfigFingerprint,
   encodeDetectorState,
+  encodeDetectorStateTransient,
 } from '../model/state-codec';
 import type { DetectorStateCodec } from './model-records';
 
@@ -30,6 +31,7 @@ export function streamingDetectorCodec(partial: Partial<DetectorConfig> = {}): D
   const config = resolveDetectorConfig(partial);
   return {
     encode: (detector) => encodeDetectorState(detector),
+    encodeTransient: (detector) => encodeDetectorStateTransient(detector),
     forestBytes: (detector) => {
       if (!(detector instanceof StreamingDetector)) throw new TypeError('not a detector made by this module');
       return detector.forestStateBytes;

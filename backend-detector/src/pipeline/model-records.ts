@@ -15,7 +15,7 @@ import type { SeasonalSettings } from '../model/config';
  * before decoding; the state's CRC covers the reassembled bytes, so a forest that does not
  * belong to the state (a crash between the two writes) is rejected, never misread.
  */
-import { joinForestToState, splitForestFromState } from '../model/state-codec';
+import { forestParts, joinForestToState } from '../model/state-codec';
 import type { SeriesDetector } from '../model/types';
 
 const MAGIC = Buffer.from('ALCP', 'ascii');
@@ -135,12 +135,13 @@ export function encodeCheckpoint(c: SeriesCheckpoint): Buffer {
   head.writeUInt8(CHECKPOINT_FRAMING_VERSION, MAGIC.length);
   head.writeUInt32BE(json.length, MAGIC.length + 1);
   if (forest === 0) return Buffer.concat([head, json, c.model]);
-  return Buffer.concat([head, json, splitForestFromState(c.model, forest).withoutForest]);
+  const { before, after } = forestParts(c.model, forest);
+  return Buffer.concat([head, json, before, after]);
 }
 
 /** The forest record of a checkpoint whose `forestBytes` > 0. */
 export function encodeForestRecord(c: SeriesCheckpoint): Buffer {
-  const { forest } = splitForestFromState(c.model, c.forestBytes ?? 0);
+  const { forest } = forestParts(c.model, c.forestBytes ?? 0);
   const head = Buffer.alloc(FOREST_MAGIC.length + 1);
   FOREST_MAGIC.copy(head, 0);
   head.writeUInt8(CHECKPOINT_FRAMING_VERSION, FOREST_MAGIC.length);
@@ -219,6 +220,11 @@ export function decodeCheckpoint(value: Buffer): SeriesCheckpoint {
 /** How the pipeline turns a series' detector into bytes and back (model/state-codec). */
 export interface DetectorStateCodec {
   encode(detector: SeriesDetector): Uint8Array;
+  /**
+   * encode's bytes in memory the next call may reuse (no copy): checkpoints turn each state
+   * into records before taking the next one.
+   */
+  encodeTransient?(detector: SeriesDetector): Uint8Array;
   /** Bytes of the forest at the end of encode's output, right before its 4-byte CRC (0: none). */
   forestBytes(detector: SeriesDetector): number;
   /** Throws when the bytes are of another version/config or damaged; never returns a half-read detector. */

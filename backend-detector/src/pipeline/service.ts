@@ -19,8 +19,8 @@ export interface ServiceDeps {
   metrics?: DetectorMetrics;
   /** The consumer died for good (kafkajs will not restart it): the caller should stop and exit. */
   onFatal?: (error: Error) => void;
-  /** Sample timestamps of each acknowledged remote write (benchmarks measure latency with it). */
-  onAcknowledged?: (sampleTimestamps: number[]) => void;
+  /** Sample timestamps of each acknowledged remote write, valid during the call (benchmarks measure latency with it). */
+  onAcknowledged?: (sampleTimestamps: Float64Array) => void;
   /** Turns detectors into bytes and back; without it (or checkpointIntervalMs 0) nothing is checkpointed. */
   stateCodec?: DetectorStateCodec;
   clock?: Clock;

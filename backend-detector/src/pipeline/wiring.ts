@@ -38,7 +38,7 @@ export interface WiringContext {
 
 export interface WiringDeps {
   createDetector: (seriesKey: string, model?: SeasonalSettings) => SeriesDetector;
-  onAcknowledged?: (sampleTimestamps: number[]) => void;
+  onAcknowledged?: (sampleTimestamps: Float64Array) => void;
   stateCodec?: DetectorStateCodec;
   /** `p`, or false once the service stops. */
   untilStop: <T>(p: Promise<T>) => Promise<T | false>;
@@ -182,7 +182,7 @@ export function buildPipeline(ctx: WiringContext, deps: WiringDeps): Pipeline {
 function buildSink(
   { config, clock, metrics, logger }: WiringContext,
   health: StreamHealth,
-  onAcknowledged?: (sampleTimestamps: number[]) => void
+  onAcknowledged?: (sampleTimestamps: Float64Array) => void
 ): { client: RemoteWriteClient; sink: RemoteWriteSink } {
   const client = new RemoteWriteClient({
     url: config.remoteWriteUrl,

@@ -10,7 +10,11 @@ import {
   SeriesDetectorOutput,
 } from '../../../src/model';
 import { crc32, StateReader } from '../../../src/model/binary';
-import { joinForestToState, splitForestFromState } from '../../../src/model/state-codec';
+import {
+  encodeDetectorStateTransient,
+  joinForestToState,
+  splitForestFromState,
+} from '../../../src/model/state-codec';
 import { DetectorConfig } from '../../../src/model/config';
 import { FEATURE_DIM } from '../../../src/model/features';
 import { IsolationForest, Prng } from '../../../src/model/iforest';
@@ -190,6 +194,21 @@ describe('binary detector state codec', () => {
     const cfg = resolveDetectorConfig();
     expect(IsolationForest.readState(r, FEATURE_DIM, cfg.trees).trees).toBe(cfg.trees);
     r.expectEnd();
+  });
+
+  it('the transient encoding is the same bytes, in memory the next encoding reuses', () => {
+    const a = createSeriesDetector();
+    const b = createSeriesDetector({ seed: 7 });
+    feed(a, hostileSeries(300, 2));
+    feed(b, hostileSeries(300, 4));
+    const viewA = encodeDetectorStateTransient(a);
+    expect(Buffer.from(viewA).equals(encodeDetectorState(a))).toBe(true);
+    const copyA = Buffer.from(viewA);
+    const viewB = encodeDetectorStateTransient(b);
+    expect(Buffer.from(viewB).equals(encodeDetectorState(b))).toBe(true);
+    // The contract callers rely on: copy before encoding the next state.
+    expect(viewB.buffer).toBe(viewA.buffer);
+    expect(Buffer.from(viewA).equals(copyA)).toBe(false);
   });
 
   it('splits the forest out and joins it back; a forest from another state is refused', () => {

@@ -300,6 +300,44 @@ describe('Processor checkpoints', () => {
     expect((firstTs('d') - T) / 60_000).toBe(204);
   });
 
+  it('a slice of many states taken with the transient encoding holds each its own bytes', () => {
+    // Two processors fed alike; one captures with the codec as is (states encoded into shared
+    // memory, copied into records), the other with a codec that only has the copying encode.
+    const copying = { ...codec, encodeTransient: undefined };
+    expect(codec.encodeTransient).toBeDefined();
+    const fed = () => {
+      const p = processor(new RecordingSink());
+      const tracker = new OffsetTracker();
+      for (let i = 0; i < 90; i++)
+        for (const [k, host] of ['a', 'b', 'd', 'e'].entries())
+          p.process(message(4 * i + k, host, i + k), 'native', tracker.open('metrics', 0, String(4 * i + k)));
+      return p;
+    };
+    const take = (c: typeof codec) => {
+      const capture = new CheckpointCapture(c, 'metrics', 0);
+      const slice = capture.take(fed(), 360n, Infinity);
+      expect(capture.done).toBe(true);
+      return slice.records;
+    };
+    const transient = take(codec);
+    const copied = take(copying);
+    // A forest and a state per series, all in one slice.
+    expect(transient).toHaveLength(8);
+    expect(transient.map((r) => r.key)).toEqual(copied.map((r) => r.key));
+    transient.forEach((r, i) => expect(Buffer.compare(r.value!, copied[i].value!)).toBe(0));
+    // Each series' records decode to its own detector (distinct states, none overwritten).
+    const byKey = new Map(transient.map((r) => [r.key, r.value!]));
+    const states = transient
+      .filter((r) => parseCheckpointKey(r.key)!.kind === 'state')
+      .map((r) => {
+        const c = decodeCheckpoint(r.value!);
+        return Buffer.from(
+          codec.encode(codec.decode(joinForest(c, byKey.get(forestKey('metrics', 0, c.seriesKey)))))
+        );
+      });
+    expect(new Set(states.map((b) => b.toString('hex'))).size).toBe(4);
+  });
+
   it('writes a forest again only after a refit or a failed write', () => {
     const p = processor(new RecordingSink());
     const tracker = new OffsetTracker();

@@ -1,13 +1,16 @@
 import { NetworkError, type WriteResponse } from '../../../src/sink/client';
-import type { Label, TimeSeries } from '../../../src/sink/proto';
+import { decodeWriteRequest, type Label, type TimeSeries } from '../../../src/sink/proto';
 import { RemoteWriteSink, type AckTarget, type Writer } from '../../../src/sink/sink';
 
-/** A scripted remote-write endpoint: each request waits for the test to answer it. */
+/**
+ * A scripted remote-write endpoint: each request waits for the test to answer it. Requests
+ * are kept as protobufjs decodes their bytes, so every assertion on them checks the wire format.
+ */
 class ScriptedWriter implements Writer {
   requests: TimeSeries[][] = [];
   private answers: Array<(r: WriteResponse | Error) => void> = [];
-  write(ts: TimeSeries[]): Promise<WriteResponse> {
-    this.requests.push(ts);
+  writeEncoded(request: Buffer): Promise<WriteResponse> {
+    this.requests.push(decodeWriteRequest(request).timeseries);
     return new Promise((resolve, reject) => {
       this.answers.push((r) => (r instanceof Error ? reject(r) : resolve(r)));
     });
@@ -223,7 +226,7 @@ describe('RemoteWriteSink', () => {
       expect(w.waiting).toBe(1);
       const req = w.requests[w.requests.length - 1];
       // Samples of a series are grouped only within their own request.
-      expect(new Set(req.map((ts) => ts.labels)).size).toBe(req.length);
+      expect(new Set(req.map((ts) => JSON.stringify(ts.labels))).size).toBe(req.length);
       for (const ts of req) for (const smp of ts.samples) seen.push(smp.value);
       w.answer();
       await tick();
@@ -236,6 +239,55 @@ describe('RemoteWriteSink', () => {
       expect(ofSeries).toEqual([...ofSeries].sort((a, b) => a - b));
     }
     expect(tickets.map((t) => t.acked)).toEqual([12, 9, 9]);
+    sink.close();
+  });
+
+  it('keeps every sample of large requests exact while chunks grow and are reused', async () => {
+    const w = new ScriptedWriter();
+    // Above the chunks' first capacity, so they grow; three rounds, so acknowledged chunks are reused.
+    const sink = makeSink(w, { batchSamples: 2500, maxPendingSamples: 100_000 });
+    const sets = Array.from({ length: 7 }, (_, i) => labels(i));
+    const t = new Ticket();
+    let next = 0;
+    for (let round = 0; round < 3; round++) {
+      const from = next;
+      for (; next < from + 6000; next++)
+        sink.add(0, sets[next % 7], next + 0.25, 1_795_000_000_000 + next, t);
+      while (w.waiting > 0 || sink.pending > 0) {
+        if (w.waiting === 0) void sink.flush(1000);
+        w.answer();
+        await tick();
+      }
+    }
+    const got = w.requests.flatMap((req) =>
+      req.flatMap((ts) => ts.samples.map((s) => ({ series: ts.labels[0].value, ...s })))
+    );
+    expect(got).toHaveLength(18000);
+    got.sort((a, b) => a.timestamp - b.timestamp);
+    got.forEach((s, i) => {
+      expect(s).toEqual({ series: `s${i % 7}`, value: i + 0.25, timestamp: 1_795_000_000_000 + i });
+    });
+    expect(t.acked).toBe(18000);
+    sink.close();
+  });
+
+  it('reports the timestamps of each acknowledged request, and only those', async () => {
+    const w = new ScriptedWriter();
+    const seen: number[][] = [];
+    const sink = makeSink(w, { batchSamples: 2 }, { acknowledged: (ts: Float64Array) => seen.push([...ts]) });
+    const t = new Ticket();
+    for (let i = 0; i < 4; i++) sink.add(0, labels(i), i, 1000 + i, t);
+    w.answer({ status: 503, body: 'busy' });
+    await tick();
+    expect(seen).toEqual([]);
+    w.answer();
+    await tick();
+    w.answer();
+    await tick();
+    expect(seen).toEqual([
+      [1000, 1001],
+      [1002, 1003],
+    ]);
     sink.close();
   });
 
