@@ -11,6 +11,7 @@ import pino from 'pino';
 import { loadConfig } from '../src/config/load';
 import { createSeriesDetector } from '../src/model/detector';
 import { streamingDetectorCodec } from '../src/pipeline/detector-codec';
+import { applyHeapGrowth } from '../src/pipeline/heap-growth';
 import { DetectorService } from '../src/pipeline/service';
 import type { CheckpointTotals, FromDetector, RssReading, ToDetector } from './e2e-budget-protocol';
 
@@ -102,8 +103,39 @@ async function startPhaseProfile(): Promise<{ stop(): Promise<void> } | undefine
   };
 }
 
+/**
+ * With ANOMALYLENS_BENCH_LIVE_HEAP_PROF=<dir>, a sampling allocation profile of the first
+ * seconds of the live phase. The sampler forgets objects once collected, so run the detector
+ * with a young generation large enough that none is (ANOMALYLENS_BENCH_NODE_ARGS=
+ * "--min-semi-space-size=1024 --max-semi-space-size=1024"): then it records every allocation.
+ */
+async function startAllocationProfile(): Promise<void> {
+  const dir = process.env.ANOMALYLENS_BENCH_LIVE_HEAP_PROF;
+  if (!dir) return;
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, params, (err, result) => (err ? reject(err) : resolve(result)))
+    );
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  await post('HeapProfiler.enable');
+  await post('HeapProfiler.startSampling', { samplingInterval: 4096 });
+  const seconds = Number(process.env.ANOMALYLENS_BENCH_LIVE_HEAP_SECONDS ?? 4);
+  setTimeout(() => {
+    void post('HeapProfiler.stopSampling').then((r) => {
+      mkdirSync(dir, { recursive: true });
+      const file = path.join(dir, `live-${process.pid}.heapprofile`);
+      writeFileSync(file, JSON.stringify((r as { profile: unknown }).profile));
+      session.disconnect();
+    });
+  }, seconds * 1000);
+}
+
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
+  applyHeapGrowth(config.heapGrowingPercent);
   const logger = pino({ level: config.logLevel }, pino.destination(2));
   // Latencies of live samples only; a typed array so a million of them cost 8 MB, not 30+.
   let liveSince = Infinity;
@@ -193,6 +225,9 @@ async function main(): Promise<void> {
   const checkpointsBefore = await checkpointTotals(service, config.checkpointIntervalMs);
   const statesBefore = await countOf(service.metrics.checkpointStatesWritten);
   const profile = await startPhaseProfile();
+  await startAllocationProfile();
+  // Marks the phase in traces asked for with ANOMALYLENS_BENCH_NODE_ARGS (e.g. --trace-gc).
+  if (process.env.ANOMALYLENS_BENCH_NODE_ARGS) process.stdout.write('[bench] live phase starts\n');
   const done = await next('liveDone');
   // Every point yields at least three samples (observed, score, anomalous).
   await until(
@@ -202,6 +237,7 @@ async function main(): Promise<void> {
     'the last live acknowledgement'
   );
   const liveCpu = process.cpuUsage(cpuBefore);
+  if (process.env.ANOMALYLENS_BENCH_NODE_ARGS) process.stdout.write('[bench] live phase ends\n');
   const checkpointsAfter = await checkpointTotals(service, config.checkpointIntervalMs);
   await profile?.stop();
   clearInterval(progress);

@@ -20,7 +20,7 @@ const e2eBench: Bench = {
 const budgetBench: Bench = {
   name: 'e2e-budget',
   description:
-    'the end-to-end budget at 10,000 series: sustained points/s, p50/p99 latency at 20,000 points/s, RSS per series, beside the raw kafkajs ceiling (needs `npm run services:up`; ~4 min)',
+    'the end-to-end budget at 10,000 series: sustained points/s, p50/p99 latency at 20,000 points/s, RSS per series, beside the raw kafkajs ceiling (needs `npm run services:up`; ~5 min)',
   run: async () => void process.stdout.write(formatBudget(await benchBudget()) + '\n'),
 };
 

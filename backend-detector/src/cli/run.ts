@@ -6,6 +6,7 @@ import pino from 'pino';
 import { CONFIG_FILE_ENV, ConfigError, describeConfig, loadConfig, settingsHelp } from '../config/load';
 import { createSeriesDetector } from '../model/detector';
 import { streamingDetectorCodec, streamingDetectorFactory } from '../pipeline/detector-codec';
+import { applyHeapGrowth } from '../pipeline/heap-growth';
 import { PolicyError } from '../policy/parse';
 import { DetectorService } from '../pipeline/service';
 import { parseOptions, reportCliError } from './args';
@@ -54,6 +55,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`anomaly-lens run: detector: ${(e as Error).message}\n`);
     return 2;
   }
+  applyHeapGrowth(config.heapGrowingPercent);
   const logger = pino({ level: config.logLevel, base: { service: 'anomaly-lens-detector' } });
   logger.info({ config: describeConfig(config) }, 'starting');
   let exitCode = 0;

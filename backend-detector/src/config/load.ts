@@ -59,6 +59,7 @@ export interface DetectorConfig {
   shutdownTimeoutMs: number;
   httpHost: string;
   httpPort: number;
+  heapGrowingPercent: number;
   logLevel: string;
 }
 

@@ -420,6 +420,16 @@ export const SETTINGS = [
     description: 'Port of the HTTP server (0 = any free port)',
   },
   {
+    name: 'heapGrowingPercent',
+    env: 'ANOMALYLENS_HEAP_GROWING_PERCENT',
+    type: 'int',
+    default: '100',
+    min: 0,
+    max: 400,
+    description:
+      "How far V8 lets the JavaScript heap grow past what the last full garbage collection kept before it marks again (%). V8's own choice for the detector's large, long-lived heap of models is ~30 %, which left it marking all the time at 10,000 series; 0 = V8's own choice",
+  },
+  {
     name: 'logLevel',
     env: 'ANOMALYLENS_LOG_LEVEL',
     type: 'enum',

@@ -14,6 +14,7 @@ import {
 } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { DetectorConfig } from '../config/load';
+import { encoderOverrideMismatch, installKafkaEncoderOverride } from './kafka-encoder';
 
 /** TLS options for the Kafka connections (false = plaintext), shared by kafkajs and the preflight. */
 export function kafkaTlsOptions(c: DetectorConfig): tls.ConnectionOptions | false {
@@ -61,6 +62,9 @@ export interface KafkaClients {
 
 /** The service's consumer (in the group), producer (dead letters, model states) and admin client. */
 export function createKafkaClients(c: DetectorConfig, logger: Logger): KafkaClients {
+  if (!installKafkaEncoderOverride()) {
+    logger.info({ reason: encoderOverrideMismatch() }, 'kafkajs encoder override not applied');
+  }
   const kafka = new Kafka(kafkaClientConfig(c, logger));
   const consumer = kafka.consumer({
     groupId: c.kafkaGroupId,
