@@ -2,6 +2,7 @@
 // browser: CHROMIUM_PATH or /usr/bin/chromium (apt-get install chromium) must exist.
 import { createServer } from 'node:http';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,14 +10,32 @@ import { chromium } from 'playwright-core';
 import { buildHarness, HARNESS_DIST } from './build.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
+const TYPES = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+};
+/**
+ * @grafana/ui's Icon fetches its SVGs from Grafana's server at this path (no
+ * __grafana_public_path__ outside Grafana); the package ships the same files. Without them every
+ * icon renders empty, and an icon-only button (an incident row's toggle) has no size at all.
+ */
+const ICONS_URL = '/public/build/img/icons/';
+const ICONS_DIR = path.join(
+  path.dirname(createRequire(import.meta.url).resolve('@grafana/ui/package.json')),
+  'dist/public/img/icons'
+);
 
 function serveDir(dir) {
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const rel = url.pathname === '/' ? 'index.html' : url.pathname.slice(1);
-    const file = path.join(dir, path.normalize(rel));
-    if (!file.startsWith(dir)) {
+    const [root, rel] = url.pathname.startsWith(ICONS_URL)
+      ? [ICONS_DIR, url.pathname.slice(ICONS_URL.length)]
+      : [dir, url.pathname === '/' ? 'index.html' : url.pathname.slice(1)];
+    const file = path.join(root, path.normalize(rel));
+    if (!file.startsWith(root)) {
       res.writeHead(403).end();
       return;
     }
