@@ -16,24 +16,36 @@ const TYPES = {
   '.css': 'text/css',
   '.json': 'application/json',
   '.svg': 'image/svg+xml',
+  '.woff2': 'font/woff2',
 };
+const require = createRequire(import.meta.url);
+const packageDir = (name) => path.dirname(require.resolve(`${name}/package.json`));
 /**
- * @grafana/ui's Icon fetches its SVGs from Grafana's server at this path (no
- * __grafana_public_path__ outside Grafana); the package ships the same files. Without them every
- * icon renders empty, and an icon-only button (an incident row's toggle) has no size at all.
+ * Files a Grafana server serves at /public that @grafana/ui asks for when it runs outside
+ * Grafana (no __grafana_public_path__): its Icon fetches SVGs, its global styles the Inter and
+ * Roboto Mono web fonts. Without the icons an icon-only button (an incident row's toggle) has
+ * no size at all; without the fonts text falls back to another face and the screenshots are
+ * not Grafana's. @grafana/ui ships its icons; Inter comes from inter-ui (the same rsms files
+ * Grafana ships), Roboto Mono's latin subset from @fontsource/roboto-mono.
  */
-const ICONS_URL = '/public/build/img/icons/';
-const ICONS_DIR = path.join(
-  path.dirname(createRequire(import.meta.url).resolve('@grafana/ui/package.json')),
-  'dist/public/img/icons'
-);
+const PUBLIC_FILES = [
+  { url: '/public/build/img/icons/', dir: path.join(packageDir('@grafana/ui'), 'dist/public/img/icons') },
+  { url: '/public/fonts/inter/', dir: path.join(packageDir('inter-ui'), 'web') },
+  {
+    url: '/public/fonts/roboto/L0xTDF4xlVMF-BfR8bXMIhJHg45mwgGEFl0_3vrtSM1J-gEPT5Ese6hmHSh0mQ.woff2',
+    file: path.join(packageDir('@fontsource/roboto-mono'), 'files/roboto-mono-latin-400-normal.woff2'),
+  },
+];
 
 function serveDir(dir) {
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const [root, rel] = url.pathname.startsWith(ICONS_URL)
-      ? [ICONS_DIR, url.pathname.slice(ICONS_URL.length)]
-      : [dir, url.pathname === '/' ? 'index.html' : url.pathname.slice(1)];
+    const served = PUBLIC_FILES.find((p) => (p.file ? url.pathname === p.url : url.pathname.startsWith(p.url)));
+    const [root, rel] = served?.file
+      ? [path.dirname(served.file), path.basename(served.file)]
+      : served
+        ? [served.dir, url.pathname.slice(served.url.length)]
+        : [dir, url.pathname === '/' ? 'index.html' : url.pathname.slice(1)];
     const file = path.join(root, path.normalize(rel));
     if (!file.startsWith(root)) {
       res.writeHead(403).end();
@@ -82,7 +94,19 @@ export async function openHarness({ width = 1200, height = 800, build = true } =
   const page = context.pages()[0] ?? (await context.newPage());
   const errors = [];
   page.on('pageerror', (e) => errors.push(e));
-  await page.goto(`http://127.0.0.1:${port}/index.html`);
+  const origin = `http://127.0.0.1:${port}`;
+  // A missing asset (an icon, a chunk) breaks the page quietly: count it as a page error.
+  page.on('response', (r) => {
+    if (r.status() >= 400 && r.url().startsWith(origin)) {
+      errors.push(new Error(`harness server answered ${r.status()} for ${r.url().slice(origin.length)}`));
+    }
+  });
+  page.on('requestfailed', (r) => {
+    if (r.url().startsWith(origin)) {
+      errors.push(new Error(`request for ${r.url().slice(origin.length)} failed: ${r.failure()?.errorText}`));
+    }
+  });
+  await page.goto(`${origin}/index.html`);
   await page.waitForFunction(() => document.body.dataset.harnessReady === 'true');
   return {
     page,

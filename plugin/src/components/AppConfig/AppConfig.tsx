@@ -85,7 +85,7 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
           <Button
             type="button"
             variant="secondary"
-            icon="heart-rate"
+            icon="check-circle"
             onClick={runCheck}
             disabled={check.state === 'running'}
             data-testid={testIds.appConfig.test}
