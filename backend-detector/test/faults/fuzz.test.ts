@@ -238,8 +238,8 @@ describe('hostile input (fuzz)', () => {
             if (!stored.has(id)) problems.push(`missing series ${id.slice(0, 200)}`);
           return { name, problems: problems.slice(0, 20), explosion };
         };
-        // Every sample is acknowledged by now; one run still read one (out-of-order) sample
-        // short for a moment and exact on the rerun of its seed, so read until exact (30 s).
+        // Every sample is acknowledged by now; the TSDB may still be settling a write, so
+        // read until exact (30 s).
         let last = await check();
         const deadline = Date.now() + 30_000;
         while ((last.problems.length > 0 || last.explosion !== admitted) && Date.now() < deadline) {
