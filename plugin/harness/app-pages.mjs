@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openHarness } from './browser.mjs';
+import { incidentRule } from './provisioned-queries.mjs';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -147,33 +148,41 @@ async function waitFor(what, check, timeoutMs) {
 
 /**
  * What Grafana's rules API reports for the provisioned rules, evaluated here with the rules' own
- * queries on the same Prometheus: "Anomaly incident" has one instance per host with a series whose
- * score is at least 1 now; it became active when that host's run of anomalous scores began and
- * fires once it lasted the rule's 2-minute `for` (pending before). Severity and summary follow the
- * rule's templates: the host's peak score, its anomalous series count and top three metrics.
+ * queries on the same Prometheus: "Anomaly incident" has one instance per host whose peak `A`
+ * (the rule's query, read from rules.yaml) is at least 1 at this evaluation; it became active at
+ * the first of the consecutive minute evaluations (the group's interval) that saw it, and fires
+ * once that lasted the rule's `for` (pending before). Severity and summary follow the rule's
+ * templates: the host's peak, its count of anomalous series `N` and the top three `M1`–`M3`.
  */
 async function anomalyRuleStatus(promUrl) {
-  const nowSec = Date.now() / 1000;
+  const incident = incidentRule();
+  const nowSec = Math.floor(Date.now() / 1000);
+  const step = incident.intervalSeconds;
   const res = await fetch(
-    `${promUrl}/api/v1/query_range?${new URLSearchParams({ query: 'max by (host) (anomalylens_score) >= 1', start: String(nowSec - 900), end: String(nowSec), step: '10' })}`
+    `${promUrl}/api/v1/query_range?${new URLSearchParams({ query: `${incident.exprs.A} >= 1`, start: String(nowSec - 3600), end: String(nowSec), step: String(step) })}`
   );
   const body = await res.json();
-  const anomalous = await promQuery(promUrl, 'anomalylens_score >= 1');
+  // M1 ranks each series' peak in the window; that peak itself names every anomalous series.
+  const seriesPeak = /^topk by \(host\) \(1, (.*)\)$/.exec(incident.exprs.M1)?.[1];
+  if (!seriesPeak) {
+    throw new Error(`the harness cannot read the incident rule's M1: ${incident.exprs.M1}`);
+  }
+  const ranking = await promQuery(promUrl, `${seriesPeak} >= 1`);
   const alerts = [];
   for (const series of body.data.result) {
     const times = series.values.map(([t]) => t);
-    if (nowSec - times[times.length - 1] > 20) {
+    if (times[times.length - 1] !== nowSec) {
       continue;
-    } // not anomalous now
+    } // not anomalous at this evaluation
     let i = times.length - 1;
-    while (i > 0 && times[i] - times[i - 1] <= 10.5) {
+    while (i > 0 && times[i] - times[i - 1] === step) {
       i--;
     }
     const activeAt = times[i];
     const { host } = series.metric;
     const value = Number(series.values[series.values.length - 1][1]);
     const severity = value >= 3 ? 'critical' : value >= 1.5 ? 'major' : 'minor';
-    const ranked = anomalous
+    const ranked = ranking
       .filter((r) => r.metric.host === host)
       .map((r) => ({ metric: r.metric.metric, score: Number(r.value[1]) }))
       .sort((a, b) => b.score - a.score);
@@ -194,7 +203,7 @@ async function anomalyRuleStatus(promUrl) {
         __dashboardUid__: 'anomalylens-overview',
         __panelId__: '1',
       },
-      state: nowSec - activeAt >= 120 ? 'Alerting' : 'Pending',
+      state: nowSec - activeAt >= incident.forSeconds ? 'Alerting' : 'Pending',
       activeAt: new Date(activeAt * 1000).toISOString(),
       value: `[ var='B' labels={host=${host}} value=${value} ], [ var='C' labels={host=${host}} value=1 ]`,
     });

@@ -55,3 +55,28 @@ export function provisionedQueries() {
   }
   return out;
 }
+
+/**
+ * The provisioned incident rule as the harness evaluates it: its queries by refId, how long its
+ * condition must hold (`for`) and how often its group evaluates, both in seconds.
+ */
+export function incidentRule() {
+  const doc = parse(readFileSync(path.join(PROVISIONING, 'alerting', 'rules.yaml'), 'utf8'));
+  for (const group of doc.groups) {
+    const rule = group.rules.find((r) => r.uid === 'anomalylens-incident');
+    if (rule) {
+      const exprs = Object.fromEntries(rule.data.filter((q) => q.model?.expr).map((q) => [q.refId, q.model.expr]));
+      return { exprs, forSeconds: seconds(rule.for ?? '0s'), intervalSeconds: seconds(group.interval) };
+    }
+  }
+  throw new Error('rules.yaml has no anomalylens-incident rule');
+}
+
+function seconds(duration) {
+  const units = { s: 1, m: 60, h: 3600 };
+  const parts = [...String(duration).matchAll(/(\d+)([smh])/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== String(duration)) {
+    throw new Error(`not a duration the harness reads: ${duration}`);
+  }
+  return parts.reduce((sum, [, n, unit]) => sum + Number(n) * units[unit], 0);
+}

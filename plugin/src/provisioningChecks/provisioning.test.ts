@@ -162,6 +162,11 @@ describe('the incident alert rule', () => {
     .map((q) => (q.model as { expr?: string }).expr)
     .filter((e): e is string => typeof e === 'string');
   const entity = DEFAULT_SETTINGS.entityLabel;
+  const group = (provisioning.alerting.flatMap((f) => (f.doc as any).groups ?? []) as any[]).find((g) =>
+    g.rules.some((r: any) => r.uid === 'anomalylens-incident')
+  );
+  const window = /max_over_time\(\w+\[(\w+)\]\)/.exec(exprs[0] ?? '')?.[1] ?? '';
+  const windowPeak = `max_over_time(${OUTPUT_SERIES.score}[${window}])`;
 
   it("has one instance per entity: every query groups by the app's default entity label", () => {
     expect(exprs.length).toBeGreaterThanOrEqual(4);
@@ -172,7 +177,7 @@ describe('the incident alert rule', () => {
       expect(expr).toContain(OUTPUT_SERIES.score);
     }
     const peak = rule.data.find((q) => q.refId === 'A')!.model as { expr: string };
-    expect(peak.expr).toBe(`max by (${entity}) (${OUTPUT_SERIES.score})`);
+    expect(peak.expr).toBe(`max by (${entity}) (${windowPeak})`);
   });
 
   it('names the anomalous metrics in its summary from the ranked queries', () => {
@@ -189,7 +194,7 @@ describe('the incident alert rule', () => {
     // Ranked queries fall back to a 0 per entity, so they never leave the rule without data.
     for (const ref of ['M2', 'M3']) {
       const expr = (rule.data.find((q) => q.refId === ref)!.model as { expr: string }).expr;
-      expect(expr).toContain(`or on (${entity}) (max by (${entity}) (${OUTPUT_SERIES.score}) * 0)`);
+      expect(expr).toContain(`or on (${entity}) (max by (${entity}) (${windowPeak}) * 0)`);
     }
   });
 
@@ -200,8 +205,18 @@ describe('the incident alert rule', () => {
     expect(jsonData.incidentToleranceMinutes).toBe(DEFAULT_SETTINGS.incidentToleranceMinutes);
   });
 
-  it('keeps firing across the same gap that joins anomalies into one incident on the Anomalies page', () => {
-    expect(parsePromDuration(raw.keepFiringFor)).toBe(DEFAULT_SETTINGS.incidentToleranceMinutes * 60_000);
+  it('looks back over the same gap that joins anomalies into one incident on the Anomalies page', () => {
+    // The detector announces an anomaly with one or a few scores of 1 or more: every query reads
+    // each series' peak over the window, so any anomalous point between two evaluations fires.
+    for (const expr of exprs) {
+      expect(expr.replaceAll(windowPeak, '')).not.toContain(OUTPUT_SERIES.score);
+    }
+    expect(parsePromDuration(window)).toBe(DEFAULT_SETTINGS.incidentToleranceMinutes * 60_000);
+    expect(parsePromDuration(window)).toBeGreaterThanOrEqual(parsePromDuration(group.interval)!);
+    // Held for no time: a `for` longer than an evaluation would wait for scores the detector
+    // does not repeat; the window already keeps the alert firing between close anomalies.
+    expect(parsePromDuration(raw.for ?? '0s')).toBe(0);
+    expect(raw.keepFiringFor).toBeUndefined();
   });
 
   it('notifies once per entity: its policy route groups by the entity label alone', () => {
