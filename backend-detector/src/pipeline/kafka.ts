@@ -14,6 +14,7 @@ import {
 } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { DetectorConfig } from '../config/load';
+import { installNativeKafkaCrc } from './kafka-crc';
 import { encoderOverrideMismatch, installKafkaEncoderOverride } from './kafka-encoder';
 
 /** TLS options for the Kafka connections (false = plaintext), shared by kafkajs and the preflight. */
@@ -65,6 +66,8 @@ export function createKafkaClients(c: DetectorConfig, logger: Logger): KafkaClie
   if (!installKafkaEncoderOverride()) {
     logger.info({ reason: encoderOverrideMismatch() }, 'kafkajs encoder override not applied');
   }
+  const crcNotApplied = installNativeKafkaCrc();
+  if (crcNotApplied) logger.info({ reason: crcNotApplied }, 'kafkajs keeps its JavaScript CRC-32C');
   const kafka = new Kafka(kafkaClientConfig(c, logger));
   const consumer = kafka.consumer({
     groupId: c.kafkaGroupId,
