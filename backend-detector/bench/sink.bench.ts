@@ -5,9 +5,9 @@
  * same run: protobufjs encoding the same requests (plus the same snappy).
  */
 import { compressSync } from 'snappy';
-import { encodeWriteRequest } from '../src/sink/encode';
+import { encodeWriteRequest, labelSetRecords, type LabelSetRecord } from '../src/sink/encode';
 import { outputLabelSets } from '../src/sink/output-series';
-import { decodeWriteRequest, encodeWithProtobufjs, type Label, type TimeSeries } from '../src/sink/proto';
+import { decodeWriteRequest, encodeWithProtobufjs, type TimeSeries } from '../src/sink/proto';
 import { RemoteWriteSink } from '../src/sink/sink';
 import { Bench, fmt, table } from './harness';
 
@@ -16,12 +16,15 @@ const ROWS = 12;
 const SHARDS = 4;
 const BATCH = 5000;
 
-function labelSets(): Label[][][] {
+/** Each series' six output label sets, encoded once as the processor does. */
+function labelSets(): LabelSetRecord[][] {
   return Array.from({ length: SERIES }, (_, i) =>
-    outputLabelSets(`metric_${i % 6}`, {
-      bench: 'sink-bench',
-      host: `host-${String(Math.floor(i / 6)).padStart(4, '0')}`,
-    })
+    labelSetRecords(
+      outputLabelSets(`metric_${i % 6}`, {
+        bench: 'sink-bench',
+        host: `host-${String(Math.floor(i / 6)).padStart(4, '0')}`,
+      })
+    )
   );
 }
 
@@ -29,8 +32,8 @@ function labelSets(): Label[][][] {
  * The first requests as TimeSeries, each series with its original label-set object (so the
  * encoders' label-bytes cache applies to them as it does in the sink).
  */
-function asTimeSeries(raw: Buffer[], sets: Label[][][]): TimeSeries[][] {
-  const byKey = new Map(sets.flat().map((labels) => [JSON.stringify(labels), labels]));
+function asTimeSeries(raw: Buffer[], sets: LabelSetRecord[][]): TimeSeries[][] {
+  const byKey = new Map(sets.flat().map(({ labels }) => [JSON.stringify(labels), labels]));
   return raw.map((r) =>
     decodeWriteRequest(r).timeseries.map((t) => ({
       labels: byKey.get(JSON.stringify(t.labels))!,
@@ -41,7 +44,7 @@ function asTimeSeries(raw: Buffer[], sets: Label[][][]): TimeSeries[][] {
 
 /** Samples/s through RemoteWriteSink.add → batch → encode → snappy; also returns the requests' series. */
 async function throughSink(
-  sets: Label[][][]
+  sets: LabelSetRecord[][]
 ): Promise<{ perSecond: number; requests: TimeSeries[][]; bytes: number }> {
   const raw: Buffer[] = [];
   let bytes = 0;

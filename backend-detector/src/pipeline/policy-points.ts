@@ -7,6 +7,7 @@ import type { SeriesPolicy } from '../policy/resolve';
 import { modelChanged } from '../policy/resolve';
 import { policyLabels } from '../policy/series-policies';
 import type { PolicySnapshot } from '../policy/snapshot';
+import { labelSetRecord, type LabelSetRecord } from '../sink/encode';
 import { fillOutputValues, MAINTENANCE_NAME, OUTPUT_NAMES, renamedLabelSet } from '../sink/output-series';
 import type {
   BatchTicket,
@@ -17,6 +18,11 @@ import type {
 } from './processor-types';
 
 const values = new Array<number | undefined>(OUTPUT_NAMES.length);
+
+/** The series' `anomalylens_maintenance` output, made (and encoded) once. */
+export function maintenanceOutput(st: SeriesState): LabelSetRecord {
+  return (st.maintenanceOutput ??= labelSetRecord(renamedLabelSet(st.outputs[0].labels, MAINTENANCE_NAME)));
+}
 
 /**
  * A point inside a maintenance window: the detector is not fed (what it learned stays as it
@@ -39,9 +45,9 @@ export function maintenancePoint(
   ticket.expect(n);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (v !== undefined) sink.add(st.shard, st.labelSets[i]!, v, p.timestamp, ticket);
+    if (v !== undefined) sink.add(st.shard, st.outputs[i], v, p.timestamp, ticket);
   }
-  sink.add(st.shard, renamedLabelSet(st.labelSets[0]!, MAINTENANCE_NAME), 1, p.timestamp, ticket);
+  sink.add(st.shard, maintenanceOutput(st), 1, p.timestamp, ticket);
   // `st.anomalous` stays: an event open before the window is the same event after it, not a
   // new one to count in anomalies_total.
   st.inMaintenance = true;

@@ -8,7 +8,7 @@ import type { InvalidReason } from '../ingest/types';
 import type { PolicyHolder } from '../policy/series-policies';
 import type { PolicySnapshot } from '../policy/snapshot';
 import type { PartitionKey } from './partition-key';
-import type { Label } from '../sink/proto';
+import type { LabelSetRecord } from '../sink/encode';
 import type { AckTarget } from '../sink/sink';
 
 export interface RawMessage {
@@ -30,7 +30,7 @@ export interface DeadLetter {
 
 /** Where scored samples go (the remote-write sink). */
 export interface SampleSink {
-  add(shard: number, labels: Label[], value: number, timestamp: number, ticket: AckTarget): void;
+  add(shard: number, series: LabelSetRecord, value: number, timestamp: number, ticket: AckTarget): void;
 }
 
 /** Why a decoded point was not scored. */
@@ -72,7 +72,10 @@ export interface SeriesState extends PolicyHolder {
   detector: SeriesDetector;
   metric: string;
   labels: Record<string, string>;
-  labelSets: Label[][];
+  /** The six output series (OUTPUT_NAMES order), encoded once. */
+  outputs: LabelSetRecord[];
+  /** anomalylens_maintenance of the series, made at its first maintenance point. */
+  maintenanceOutput?: LabelSetRecord;
   shard: number;
   /** The partition the series first arrived on: its checkpoints belong to that partition. */
   source: PartitionKey;

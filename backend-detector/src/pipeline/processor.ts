@@ -5,13 +5,8 @@ import { InvalidMessageError, type InputFormat, type MetricPoint } from '../inge
 import type { DetectorOutput, SeriesDetector } from '../model/types';
 import type { DetectorStateCodec, SeriesCheckpoint } from './model-records';
 import { partitionKey } from './partition-key';
-import {
-  fillOutputValues,
-  MAINTENANCE_NAME,
-  OUTPUT_NAMES,
-  outputLabelSets,
-  renamedLabelSet,
-} from '../sink/output-series';
+import { labelSetRecords } from '../sink/encode';
+import { fillOutputValues, OUTPUT_NAMES, outputLabelSets } from '../sink/output-series';
 import type { SeasonalSettings } from '../model/config';
 import { inMaintenance } from '../policy/resolve';
 import { IgnoredSeries, policyLabels } from '../policy/series-policies';
@@ -26,7 +21,7 @@ import type {
   SampleSink,
   SeriesState,
 } from './processor-types';
-import { followPolicy, maintenancePoint } from './policy-points';
+import { followPolicy, maintenanceOutput, maintenancePoint } from './policy-points';
 
 export type {
   DeadLetter,
@@ -167,7 +162,7 @@ export class Processor {
       inMaintenance: false,
       metric: cp.metric,
       labels: cp.labels,
-      labelSets: outputLabelSets(cp.metric, cp.labels, this.opts.outputLabels),
+      outputs: labelSetRecords(outputLabelSets(cp.metric, cp.labels, this.opts.outputLabels)),
       shard: fnv1a(cp.seriesKey) % this.opts.shards,
       source: partitionKey(cp.sourceTopic, cp.sourcePartition),
       lastTimestamp: cp.lastTimestamp,
@@ -273,7 +268,7 @@ export class Processor {
         inMaintenance: false,
         metric: p.metric,
         labels: p.labels,
-        labelSets: outputLabelSets(p.metric, p.labels, this.opts.outputLabels),
+        outputs: labelSetRecords(outputLabelSets(p.metric, p.labels, this.opts.outputLabels)),
         shard: fnv1a(key) % this.opts.shards,
         source: partitionKey(at.topic, at.partition),
         lastTimestamp: -Infinity,
@@ -314,12 +309,12 @@ export class Processor {
     ticket.expect(fillOutputValues(out, values) + (st.inMaintenance ? 1 : 0));
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
-      if (v !== undefined) this.sink.add(st.shard, st.labelSets[i], v, p.timestamp, ticket);
+      if (v !== undefined) this.sink.add(st.shard, st.outputs[i], v, p.timestamp, ticket);
     }
     if (st.inMaintenance) {
       // The first point after a window ends its shading (remote write has no staleness markers).
       st.inMaintenance = false;
-      this.sink.add(st.shard, renamedLabelSet(st.labelSets[0], MAINTENANCE_NAME), 0, p.timestamp, ticket);
+      this.sink.add(st.shard, maintenanceOutput(st), 0, p.timestamp, ticket);
     }
     const fits = st.detector.fits;
     if (fits > st.fits) {

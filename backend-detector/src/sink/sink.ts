@@ -1,6 +1,5 @@
 import { NetworkError, type WriteResponse } from './client';
-import { encodeColumns, RequestBuffer, type SampleColumns } from './encode';
-import type { Label } from './proto';
+import { encodeColumns, RequestBuffer, type LabelSetRecord, type SampleColumns } from './encode';
 import { backoffDelay, sleep, RetryAbortedError, type BackoffOptions } from '../retry/retry';
 import { classifyStatus, isAuthFailure, retryAfterMs } from './status';
 
@@ -59,7 +58,7 @@ const SPARE_CHUNKS = 16;
  * a seventh of the detector thread (live-phase profile).
  */
 class Chunk implements SampleColumns {
-  readonly labels: Label[][] = [];
+  readonly series: LabelSetRecord[] = [];
   values: Float64Array;
   timestamps: Float64Array;
   /** The samples' tickets in runs: a message's samples are added one after another with its ticket. */
@@ -77,10 +76,10 @@ class Chunk implements SampleColumns {
     this.timestamps = new Float64Array(capacity);
   }
 
-  push(labels: Label[], value: number, timestamp: number, ticket: AckTarget): void {
+  push(series: LabelSetRecord, value: number, timestamp: number, ticket: AckTarget): void {
     const i = this.length;
     if (i === this.values.length) this.grow(Math.min(2 * i, this.maxCapacity));
-    this.labels[i] = labels;
+    this.series[i] = series;
     this.values[i] = value;
     this.timestamps[i] = timestamp;
     this.length = i + 1;
@@ -189,7 +188,8 @@ export class RemoteWriteSink {
     }
   }
 
-  add(shard: number, labels: Label[], value: number, timestamp: number, ticket: AckTarget): void {
+  /** Queue one sample of the output series `series` (labelSetRecord / labelSetRecords). */
+  add(shard: number, series: LabelSetRecord, value: number, timestamp: number, ticket: AckTarget): void {
     const s = this.shards[shard % this.shards.length];
     let tail = s.chunks[s.chunks.length - 1];
     if (tail === undefined || tail.length >= this.opts.batchSamples) {
@@ -198,7 +198,7 @@ export class RemoteWriteSink {
       tail.startedAt = this.now();
       s.chunks.push(tail);
     }
-    tail.push(labels, value, timestamp, ticket);
+    tail.push(series, value, timestamp, ticket);
     s.queued++;
     this.pendingSamples++;
     if (s.inFlight) return;

@@ -15,11 +15,11 @@ import {
 import type { StateRecord } from '../../../src/pipeline/model-store';
 import { OffsetTracker } from '../../../src/pipeline/offsets';
 import { Processor, type RawMessage, type SampleSink } from '../../../src/pipeline/processor';
-import type { Label } from '../../../src/sink/proto';
+import type { LabelSetRecord } from '../../../src/sink/encode';
 
 class RecordingSink implements SampleSink {
   samples: string[] = [];
-  add(_shard: number, labels: Label[], value: number, ts: number): void {
+  add(_shard: number, { labels }: LabelSetRecord, value: number, ts: number): void {
     const name = labels.find((l) => l.name === '__name__')!.value;
     const host = labels.find((l) => l.name === 'host')?.value;
     this.samples.push(`${name} ${host} ${ts} ${value}`);

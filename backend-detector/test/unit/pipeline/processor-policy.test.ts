@@ -5,14 +5,14 @@ import { OffsetTracker } from '../../../src/pipeline/offsets';
 import { Processor, type RawMessage, type SampleSink } from '../../../src/pipeline/processor';
 import { parsePolicy } from '../../../src/policy/parse';
 import { PolicySnapshot } from '../../../src/policy/snapshot';
-import type { Label } from '../../../src/sink/proto';
+import type { LabelSetRecord } from '../../../src/sink/encode';
 import type { AckTarget } from '../../../src/sink/sink';
 import { generateSeries, STEP_MS, START } from '../../support/policy-series';
 
 class RecordingSink implements SampleSink {
   samples: { name: string; labels: Record<string, string>; value: number; ts: number; ticket: AckTarget }[] =
     [];
-  add(_shard: number, labels: Label[], value: number, ts: number, ticket: AckTarget): void {
+  add(_shard: number, { labels }: LabelSetRecord, value: number, ts: number, ticket: AckTarget): void {
     const l = Object.fromEntries(labels.map((x) => [x.name, x.value]));
     this.samples.push({ name: l.__name__!, labels: l, value, ts, ticket });
   }

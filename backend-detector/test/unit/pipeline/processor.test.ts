@@ -1,7 +1,7 @@
 import type { DetectorOutput, SeriesDetector } from '../../../src/model/types';
 import { OffsetTracker } from '../../../src/pipeline/offsets';
 import { Processor, type RawMessage, type SampleSink } from '../../../src/pipeline/processor';
-import type { Label } from '../../../src/sink/proto';
+import type { LabelSetRecord } from '../../../src/sink/encode';
 import type { AckTarget } from '../../../src/sink/sink';
 
 /** Flags values above 100; warms up for one point (expected NaN) to exercise skipping. */
@@ -37,7 +37,7 @@ class RecordingSink implements SampleSink {
     ts: number;
     ticket: AckTarget;
   }> = [];
-  add(shard: number, labels: Label[], value: number, ts: number, ticket: AckTarget): void {
+  add(shard: number, { labels }: LabelSetRecord, value: number, ts: number, ticket: AckTarget): void {
     const l = Object.fromEntries(labels.map((x) => [x.name, x.value]));
     this.samples.push({ shard, name: l.__name__, labels: l, value, ts, ticket });
   }

@@ -1,4 +1,11 @@
-import { encodeColumns, encodedLabels, encodeWriteRequest, RequestBuffer } from '../../../src/sink/encode';
+import {
+  encodeColumns,
+  encodedLabels,
+  encodeWriteRequest,
+  labelSetRecord,
+  labelSetRecords,
+  RequestBuffer,
+} from '../../../src/sink/encode';
 import {
   decodeWriteRequest,
   encodeWithProtobufjs,
@@ -50,6 +57,23 @@ describe('encodeWriteRequest', () => {
     expect(encodedLabels(labels)).toBe(encodedLabels(labels));
   });
 
+  it("encodes a series' label sets side by side, one record per set whichever made it", () => {
+    const sets: Label[][] = ['x', 'y', 'z'].map((name) => [
+      { name: '__name__', value: name },
+      { name: 'host', value: 'web-1' },
+    ]);
+    const earlier = labelSetRecord(sets[1]);
+    const records = labelSetRecords(sets);
+    expect(records[1]).toBe(earlier);
+    expect(labelSetRecord(sets[0])).toBe(records[0]);
+    expect(records[2].bytes.buffer).toBe(records[0].bytes.buffer);
+    expect(records[2].bytes.byteOffset).toBe(records[0].bytes.byteOffset + 2 * records[0].bytes.length);
+    for (const [i, r] of records.entries()) {
+      expect(r.labels).toBe(sets[i]);
+      expect(Buffer.compare(r.bytes, encodedLabels([...sets[i]]))).toBe(0);
+    }
+  });
+
   it('rejects timestamps it cannot represent', () => {
     expect(() => encodeWriteRequest([{ labels: [], samples: [{ value: 1, timestamp: -5 }] }])).toThrow(
       RangeError
@@ -79,7 +103,7 @@ describe('encodeColumns', () => {
       }
     }
     return {
-      labels,
+      series: labels.map(labelSetRecord),
       values: Float64Array.from(values),
       timestamps: Float64Array.from(timestamps),
       length: values.length,
@@ -91,10 +115,11 @@ describe('encodeColumns', () => {
     const out: TimeSeries[] = [];
     const bySet = new Map<Label[], TimeSeries>();
     for (let i = 0; i < c.length; i++) {
-      let t = bySet.get(c.labels[i]);
+      const labels = c.series[i].labels;
+      let t = bySet.get(labels);
       if (!t) {
-        t = { labels: c.labels[i], samples: [] };
-        bySet.set(c.labels[i], t);
+        t = { labels, samples: [] };
+        bySet.set(labels, t);
         out.push(t);
       }
       t.samples.push({ value: c.values[i], timestamp: c.timestamps[i] });
@@ -122,16 +147,16 @@ describe('encodeColumns', () => {
   });
 
   it('groups afresh per request and only the first `length` samples', () => {
-    const a: Label[] = [{ name: '__name__', value: 'a' }];
-    const b: Label[] = [{ name: '__name__', value: 'b' }];
+    const a = labelSetRecord([{ name: '__name__', value: 'a' }]);
+    const b = labelSetRecord([{ name: '__name__', value: 'b' }]);
     const c = {
-      labels: [a, b, a, b],
+      series: [a, b, a, b],
       values: Float64Array.of(1, 2, 3, 4),
       timestamps: Float64Array.of(10, 20, 30, 40),
       length: 3,
     };
     const first = decodeWriteRequest(encodeColumns(c)).timeseries;
-    const second = decodeWriteRequest(encodeColumns({ ...c, labels: [b, a, b, a] })).timeseries;
+    const second = decodeWriteRequest(encodeColumns({ ...c, series: [b, a, b, a] })).timeseries;
     expect(first.map((t) => [t.labels[0].value, t.samples.map((s) => s.value)])).toEqual([
       ['a', [1, 3]],
       ['b', [2]],
@@ -156,9 +181,26 @@ describe('encodeColumns', () => {
     expect(second.length).toBeLessThan(first.length);
   });
 
+  it("encodes a series' label sets side by side, one record per set whichever made it", () => {
+    const sets: Label[][] = ['x', 'y', 'z'].map((name) => [
+      { name: '__name__', value: name },
+      { name: 'host', value: 'web-1' },
+    ]);
+    const earlier = labelSetRecord(sets[1]);
+    const records = labelSetRecords(sets);
+    expect(records[1]).toBe(earlier);
+    expect(labelSetRecord(sets[0])).toBe(records[0]);
+    expect(records[2].bytes.buffer).toBe(records[0].bytes.buffer);
+    expect(records[2].bytes.byteOffset).toBe(records[0].bytes.byteOffset + 2 * records[0].bytes.length);
+    for (const [i, r] of records.entries()) {
+      expect(r.labels).toBe(sets[i]);
+      expect(Buffer.compare(r.bytes, encodedLabels([...sets[i]]))).toBe(0);
+    }
+  });
+
   it('rejects timestamps it cannot represent', () => {
     const at = (timestamp: number) => ({
-      labels: [[]],
+      series: [labelSetRecord([])],
       values: Float64Array.of(1),
       timestamps: Float64Array.of(timestamp),
       length: 1,

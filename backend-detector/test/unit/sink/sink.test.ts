@@ -1,5 +1,6 @@
 import { NetworkError, type WriteResponse } from '../../../src/sink/client';
 import { decodeWriteRequest, type Label, type TimeSeries } from '../../../src/sink/proto';
+import { labelSetRecord, type LabelSetRecord } from '../../../src/sink/encode';
 import { RemoteWriteSink, type AckTarget, type Writer } from '../../../src/sink/sink';
 
 /**
@@ -34,6 +35,8 @@ class Ticket implements AckTarget {
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 const labels = (i: number): Label[] => [{ name: '__name__', value: `s${i}` }];
+/** Output series s<i>, as the processor queues it (a fresh label set per call). */
+const series = (i: number): LabelSetRecord => labelSetRecord(labels(i));
 const samples = (reqs: TimeSeries[][]) => reqs.map((r) => r.reduce((n, ts) => n + ts.samples.length, 0));
 
 function makeSink(
@@ -61,7 +64,7 @@ describe('RemoteWriteSink', () => {
     // flushMs well above the test's own pauses, so a slow machine cannot fire it early.
     const sink = makeSink(w, { flushMs: 300 });
     const t = new Ticket();
-    for (let i = 0; i < 7; i++) sink.add(0, labels(i), i, 1000 + i, t);
+    for (let i = 0; i < 7; i++) sink.add(0, series(i), i, 1000 + i, t);
     expect(samples(w.requests)).toEqual([3]);
     w.answer();
     await tick();
@@ -83,10 +86,10 @@ describe('RemoteWriteSink', () => {
   it('groups samples of one series into one TimeSeries, in order', async () => {
     const w = new ScriptedWriter();
     const sink = makeSink(w, { batchSamples: 10 });
-    const a = labels(1);
+    const a = series(1);
     const t = new Ticket();
     sink.add(0, a, 1, 1000, t);
-    sink.add(0, labels(2), 5, 1000, t);
+    sink.add(0, series(2), 5, 1000, t);
     sink.add(0, a, 2, 2000, t);
     void sink.flush(1000);
     const plain = w.requests[0].map((t) => ({
@@ -95,7 +98,7 @@ describe('RemoteWriteSink', () => {
     }));
     expect(plain).toEqual([
       {
-        labels: a,
+        labels: a.labels,
         samples: [
           { value: 1, timestamp: 1000 },
           { value: 2, timestamp: 2000 },
@@ -112,7 +115,7 @@ describe('RemoteWriteSink', () => {
     const failures: string[] = [];
     const sink = makeSink(w, {}, { failed: (kind: string) => failures.push(kind) });
     const t = new Ticket();
-    for (let i = 0; i < 3; i++) sink.add(0, labels(i), i, 1000, t);
+    for (let i = 0; i < 3; i++) sink.add(0, series(i), i, 1000, t);
     w.answer(new NetworkError('connect ECONNREFUSED', 'ECONNREFUSED'));
     await tick();
     w.answer({ status: 503, body: 'unavailable' });
@@ -141,7 +144,7 @@ describe('RemoteWriteSink', () => {
       { rejected: (n: number, status: number, body: string) => rejected.push([n, status, body]) }
     );
     const t = new Ticket();
-    for (let i = 0; i < 3; i++) sink.add(0, labels(i), i, 1000, t);
+    for (let i = 0; i < 3; i++) sink.add(0, series(i), i, 1000, t);
     w.answer({ status: 400, body: 'out of order sample' });
     await tick();
     expect(rejected).toEqual([[3, 400, 'out of order sample']]);
@@ -165,7 +168,7 @@ describe('RemoteWriteSink', () => {
       }
     );
     const t = new Ticket();
-    for (let i = 0; i < 3; i++) sink.add(0, labels(i), i, 1000, t);
+    for (let i = 0; i < 3; i++) sink.add(0, series(i), i, 1000, t);
     w.answer({ status: 401, body: 'Unauthorized' });
     await tick();
     // The backlog gauge follows the held samples while the endpoint refuses them.
@@ -186,7 +189,7 @@ describe('RemoteWriteSink', () => {
     const w = new ScriptedWriter();
     const sink = makeSink(w, { maxPendingSamples: 5 });
     const t = new Ticket();
-    for (let i = 0; i < 6; i++) sink.add(0, labels(i), i, 1000, t);
+    for (let i = 0; i < 6; i++) sink.add(0, series(i), i, 1000, t);
     expect(sink.hasCapacity).toBe(false);
     let released = false;
     void sink.waitForCapacity().then(() => (released = true));
@@ -203,10 +206,10 @@ describe('RemoteWriteSink', () => {
     const w = new ScriptedWriter();
     const sink = makeSink(w, { shards: 2, batchSamples: 2 });
     const t = new Ticket();
-    sink.add(0, labels(1), 1, 1000, t);
-    sink.add(0, labels(1), 2, 2000, t);
-    sink.add(1, labels(2), 1, 1000, t);
-    sink.add(1, labels(2), 2, 2000, t);
+    sink.add(0, series(1), 1, 1000, t);
+    sink.add(0, series(1), 2, 2000, t);
+    sink.add(1, series(2), 1, 1000, t);
+    sink.add(1, series(2), 2, 2000, t);
     expect(w.waiting).toBe(2);
     w.answer();
     w.answer();
@@ -220,7 +223,7 @@ describe('RemoteWriteSink', () => {
     const sink = makeSink(w, { batchSamples: 4, maxPendingSamples: 1000 });
     const tickets = [new Ticket(), new Ticket(), new Ticket()];
     // 30 samples while the first request is in flight; tickets alternate in runs of 1..3.
-    for (let i = 0; i < 30; i++) sink.add(0, labels(i % 5), i, 1000 + i, tickets[Math.floor(i / 3) % 3]);
+    for (let i = 0; i < 30; i++) sink.add(0, series(i % 5), i, 1000 + i, tickets[Math.floor(i / 3) % 3]);
     const seen: number[] = [];
     while (sink.pending > 0) {
       expect(w.waiting).toBe(1);
@@ -246,7 +249,7 @@ describe('RemoteWriteSink', () => {
     const w = new ScriptedWriter();
     // Above the chunks' first capacity, so they grow; three rounds, so acknowledged chunks are reused.
     const sink = makeSink(w, { batchSamples: 2500, maxPendingSamples: 100_000 });
-    const sets = Array.from({ length: 7 }, (_, i) => labels(i));
+    const sets = Array.from({ length: 7 }, (_, i) => series(i));
     const t = new Ticket();
     let next = 0;
     for (let round = 0; round < 3; round++) {
@@ -276,7 +279,7 @@ describe('RemoteWriteSink', () => {
     const seen: number[][] = [];
     const sink = makeSink(w, { batchSamples: 2 }, { acknowledged: (ts: Float64Array) => seen.push([...ts]) });
     const t = new Ticket();
-    for (let i = 0; i < 4; i++) sink.add(0, labels(i), i, 1000 + i, t);
+    for (let i = 0; i < 4; i++) sink.add(0, series(i), i, 1000 + i, t);
     w.answer({ status: 503, body: 'busy' });
     await tick();
     expect(seen).toEqual([]);
@@ -295,12 +298,12 @@ describe('RemoteWriteSink', () => {
     const w = new ScriptedWriter();
     const sink = makeSink(w, { flushMs: 60000 });
     const t = new Ticket();
-    sink.add(0, labels(1), 1, 1000, t);
+    sink.add(0, series(1), 1, 1000, t);
     const done = sink.flush(1000);
     expect(w.requests).toHaveLength(1);
     w.answer();
     await expect(done).resolves.toBe(true);
-    sink.add(0, labels(1), 1, 2000, t);
+    sink.add(0, series(1), 1, 2000, t);
     const timedOut = sink.flush(20);
     await expect(timedOut).resolves.toBe(false);
     sink.close();
