@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import * as ts from 'typescript';
+import { seededBytes } from '../../support/seeded-bytes';
 import { installNativeKafkaCrc, nativeKafkaCrc32c } from '../../../src/pipeline/kafka-crc';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -15,28 +16,12 @@ const Record = require('kafkajs/src/protocol/recordBatch/record/v0') as (r: obje
 
 type RecordBatchFn = (args: object) => Promise<{ buffer: Buffer }>;
 
-function bytes(n: number, seed: number): Buffer {
-  let s = seed >>> 0 || 1;
-  const b = Buffer.allocUnsafe(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    b[i] = s >>> 24;
-  }
-  return b;
-}
+const bytes = seededBytes;
 
 /** Record batches like a checkpoint write's, built the same way here and in the child process. */
 const BATCHES = [1, 7, 40];
 const SOURCE_OF_BATCH = `
-function bytes(n, seed) {
-  let s = seed >>> 0 || 1;
-  const b = Buffer.allocUnsafe(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    b[i] = s >>> 24;
-  }
-  return b;
-}
+const bytes = ${seededBytes.toString()};
 async function batchBytes(RecordBatch, Record, records, seed) {
   const list = Array.from({ length: records }, (_, i) =>
     Record({

@@ -4,6 +4,7 @@ import {
   REFERENCE_MIN_BYTES,
   uninstallKafkaEncoderOverride,
 } from '../../../src/pipeline/kafka-encoder';
+import { seededBytes } from '../../support/seeded-bytes';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 type AnyEncoder = {
@@ -34,15 +35,7 @@ function prng(seed: number): () => number {
   };
 }
 
-function bytes(n: number, seed: number): Buffer {
-  let s = seed >>> 0 || 1;
-  const b = Buffer.allocUnsafe(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    b[i] = s >>> 24;
-  }
-  return b;
-}
+const bytes = seededBytes;
 
 /** A produce request like a checkpoint write: several partitions, record sizes around the threshold. */
 async function produceRequestBytes(compression: number): Promise<Buffer> {

@@ -57,23 +57,6 @@ describe('encodeWriteRequest', () => {
     expect(encodedLabels(labels)).toBe(encodedLabels(labels));
   });
 
-  it("encodes a series' label sets side by side, one record per set whichever made it", () => {
-    const sets: Label[][] = ['x', 'y', 'z'].map((name) => [
-      { name: '__name__', value: name },
-      { name: 'host', value: 'web-1' },
-    ]);
-    const earlier = labelSetRecord(sets[1]);
-    const records = labelSetRecords(sets);
-    expect(records[1]).toBe(earlier);
-    expect(labelSetRecord(sets[0])).toBe(records[0]);
-    expect(records[2].bytes.buffer).toBe(records[0].bytes.buffer);
-    expect(records[2].bytes.byteOffset).toBe(records[0].bytes.byteOffset + 2 * records[0].bytes.length);
-    for (const [i, r] of records.entries()) {
-      expect(r.labels).toBe(sets[i]);
-      expect(Buffer.compare(r.bytes, encodedLabels([...sets[i]]))).toBe(0);
-    }
-  });
-
   it('rejects timestamps it cannot represent', () => {
     expect(() => encodeWriteRequest([{ labels: [], samples: [{ value: 1, timestamp: -5 }] }])).toThrow(
       RangeError
