@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Admin, IHeaders, Kafka, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { parseCheckpointKey } from './model-records';
@@ -30,6 +31,17 @@ export class RestoreTimeoutError extends Error {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A restore reader's own consumer group, unique per load. Process id and time alone were not:
+ * after a rebalance every member restores at about the same moment, and detectors in
+ * containers all run as pid 1, so two readers could join one group, split the models
+ * partitions between them and each wait for the ones the other got until the restore timed
+ * out (seen with two detectors in one test process).
+ */
+export function restoreGroupId(groupId: string): string {
+  return `${groupId}.restore.${process.pid}.${Date.now().toString(36)}.${randomBytes(6).toString('hex')}`;
+}
 
 /**
  * Kafka I/O of the compacted model-state topic: creating it, writing checkpoints in bounded
@@ -153,7 +165,7 @@ export class ModelStore {
     if (ends.size === 0) return latest;
 
     const consumer = this.kafka.consumer({
-      groupId: `${this.opts.groupId}.restore.${process.pid}.${Date.now().toString(36)}`,
+      groupId: restoreGroupId(this.opts.groupId),
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: 250,
       maxBytesPerPartition: 8 * 1024 * 1024,
