@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { transform } from 'esbuild';
 import { parse } from 'yaml';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -72,11 +73,23 @@ export function incidentRule() {
   throw new Error('rules.yaml has no anomalylens-incident rule');
 }
 
+// Grafana's duration syntax, parsed by the provisioning checks' own parser (TypeScript,
+// transpiled here so the harness reads rules.yaml exactly as those checks do).
+const { parsePromDuration } = await import(
+  `data:text/javascript,${encodeURIComponent(
+    (
+      await transform(readFileSync(path.join(here, '..', 'src', 'provisioningChecks', 'durations.ts'), 'utf8'), {
+        loader: 'ts',
+        format: 'esm',
+      })
+    ).code
+  )}`
+);
+
 function seconds(duration) {
-  const units = { s: 1, m: 60, h: 3600 };
-  const parts = [...String(duration).matchAll(/(\d+)([smh])/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== String(duration)) {
-    throw new Error(`not a duration the harness reads: ${duration}`);
+  const ms = parsePromDuration(duration);
+  if (ms === null) {
+    throw new Error(`not a duration: ${duration}`);
   }
-  return parts.reduce((sum, [, n, unit]) => sum + Number(n) * units[unit], 0);
+  return ms / 1000;
 }

@@ -79,12 +79,15 @@ export function encodedLabels(labels: Label[]): Buffer {
   return labelSetRecord(labels).bytes;
 }
 
-/** The record of one label set (created, with its encoded bytes, on first use). */
-export function labelSetRecord(labels: Label[]): LabelSetRecord {
+/**
+ * The record of one label set, created on first use with its encoded bytes (`bytes` when
+ * given, already encoded elsewhere; encoded here otherwise).
+ */
+export function labelSetRecord(labels: Label[], bytes?: Buffer): LabelSetRecord {
   const carrier = labels as WithRecord;
   let record = carrier[RECORD];
   if (!record) {
-    record = { labels, bytes: encodeLabels(labels), request: -1, index: 0 };
+    record = { labels, bytes: bytes ?? encodeLabels(labels), request: -1, index: 0 };
     Object.defineProperty(carrier, RECORD, { value: record, enumerable: false });
   }
   return record;
@@ -198,16 +201,10 @@ export function labelSetRecords(sets: Label[][]): LabelSetRecord[] {
   const whole = Buffer.concat(encoded);
   let start = 0;
   return sets.map((labels, i) => {
-    const carrier = labels as WithRecord;
     const end = start + encoded[i].length;
     const bytes = whole.subarray(start, end);
     start = end;
-    // One record per label set, whichever function made it first.
-    const existing = carrier[RECORD];
-    if (existing) return existing;
-    const record: LabelSetRecord = { labels, bytes, request: -1, index: 0 };
-    Object.defineProperty(carrier, RECORD, { value: record, enumerable: false });
-    return record;
+    return labelSetRecord(labels, bytes);
   });
 }
 

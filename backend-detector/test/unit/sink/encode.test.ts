@@ -86,7 +86,7 @@ describe('encodeColumns', () => {
       }
     }
     return {
-      series: labels.map(labelSetRecord),
+      series: labels.map((l) => labelSetRecord(l)),
       values: Float64Array.from(values),
       timestamps: Float64Array.from(timestamps),
       length: values.length,
