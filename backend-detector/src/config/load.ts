@@ -288,15 +288,22 @@ function checkTlsMaterial(c: DetectorConfig, problems: string[]): void {
       problems.push('kafkaTlsKeyPassphrase: set, but there is no kafkaTlsKeyFile to decrypt');
     return;
   }
+  const key = fs.readFileSync(c.kafkaTlsKeyFile);
+  // A wrong passphrase leaves valid-looking padding about once in 256 tries; OpenSSL then
+  // fails on decoding the garbage rather than with BAD_DECRYPT. An encrypted key that does
+  // not load is a passphrase problem either way.
+  const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(
+    key.toString('latin1')
+  );
   try {
     tls.createSecureContext({
       cert: fs.readFileSync(c.kafkaTlsCertFile),
-      key: fs.readFileSync(c.kafkaTlsKeyFile),
+      key,
       passphrase: c.kafkaTlsKeyPassphrase || undefined,
     });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? '';
-    if (code === 'ERR_OSSL_BAD_DECRYPT') {
+    if (code === 'ERR_OSSL_BAD_DECRYPT' || (encrypted && code !== 'ERR_OSSL_X509_KEY_VALUES_MISMATCH')) {
       problems.push(
         c.kafkaTlsKeyPassphrase === ''
           ? `kafkaTlsKeyFile: '${c.kafkaTlsKeyFile}' is encrypted; set ANOMALYLENS_KAFKA_TLS_KEY_PASSPHRASE`
