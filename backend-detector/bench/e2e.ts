@@ -114,7 +114,7 @@ async function rawConsume(topic: string, messages: number, concurrency: number):
 function scoreInProcess(messages: Iterable<OutgoingMessage>): number {
   const values = [...messages].map((m) => Buffer.from(m.value));
   const proc = new Processor(
-    { add: () => undefined },
+    { addPoint: () => undefined },
     { createDetector: () => createSeriesDetector(), maxMessageBytes: 1 << 20, maxSeries: 1e6, shards: 1 }
   );
   const ticket = { expect: () => undefined, ack: () => undefined };

@@ -8,7 +8,12 @@ import { modelChanged } from '../policy/resolve';
 import { policyLabels } from '../policy/series-policies';
 import type { PolicySnapshot } from '../policy/snapshot';
 import { labelSetRecord, type LabelSetRecord } from '../sink/encode';
-import { fillOutputValues, MAINTENANCE_NAME, OUTPUT_NAMES, renamedLabelSet } from '../sink/output-series';
+import {
+  fillOutputValues,
+  MAINTENANCE_NAME,
+  outputValueScratch,
+  renamedLabelSet,
+} from '../sink/output-series';
 import type {
   BatchTicket,
   ProcessorHooks,
@@ -17,7 +22,8 @@ import type {
   SeriesState,
 } from './processor-types';
 
-const values = new Array<number | undefined>(OUTPUT_NAMES.length);
+const values = outputValueScratch();
+const maintenanceFlag = new Float64Array(1);
 
 /** The series' `anomalylens_maintenance` output, made (and encoded) once. */
 export function maintenanceOutput(st: SeriesState): LabelSetRecord {
@@ -38,20 +44,32 @@ export function maintenancePoint(
 ): void {
   fillOutputValues(st.detector.gap(p.timestamp), values);
   values[0] = p.value;
-  values[1] = undefined;
+  values[1] = NaN;
   values[2] = 0;
   let n = 1;
-  for (const v of values) if (v !== undefined) n++;
+  for (const v of values) if (!Number.isNaN(v)) n++;
   ticket.expect(n);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v !== undefined) sink.add(st.shard, st.outputs[i], v, p.timestamp, ticket);
-  }
-  sink.add(st.shard, maintenanceOutput(st), 1, p.timestamp, ticket);
+  sink.addPoint(st.shard, st.outputs, values, p.timestamp, ticket);
+  maintenanceFlag[0] = 1;
+  sink.addPoint(st.shard, [maintenanceOutput(st)], maintenanceFlag, p.timestamp, ticket);
   // `st.anomalous` stays: an event open before the window is the same event after it, not a
   // new one to count in anomalies_total.
   st.inMaintenance = true;
   hooks.pointUnscored?.('maintenance');
+}
+
+/**
+ * The first point after a maintenance window writes `anomalylens_maintenance` 0 once, which
+ * ends its shading (remote write has no staleness markers). The caller counted the sample.
+ */
+export function maintenanceEnd(
+  sink: SampleSink,
+  st: SeriesState,
+  timestamp: number,
+  ticket: BatchTicket
+): void {
+  maintenanceFlag[0] = 0;
+  sink.addPoint(st.shard, [maintenanceOutput(st)], maintenanceFlag, timestamp, ticket);
 }
 
 /**

@@ -30,7 +30,14 @@ export interface DeadLetter {
 
 /** Where scored samples go (the remote-write sink). */
 export interface SampleSink {
-  add(shard: number, series: LabelSetRecord, value: number, timestamp: number, ticket: AckTarget): void;
+  /** Queue `values[i]` of the output series `outputs[i]` at `timestamp`, NaN entries skipped. */
+  addPoint(
+    shard: number,
+    outputs: readonly LabelSetRecord[],
+    values: Float64Array,
+    timestamp: number,
+    ticket: AckTarget
+  ): void;
 }
 
 /** Why a decoded point was not scored. */

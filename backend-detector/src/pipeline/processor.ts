@@ -6,7 +6,7 @@ import type { DetectorOutput, SeriesDetector } from '../model/types';
 import type { DetectorStateCodec, SeriesCheckpoint } from './model-records';
 import { partitionKey } from './partition-key';
 import { labelSetRecords } from '../sink/encode';
-import { fillOutputValues, OUTPUT_NAMES, outputLabelSets } from '../sink/output-series';
+import { fillOutputValues, outputLabelSets, outputValueScratch } from '../sink/output-series';
 import type { SeasonalSettings } from '../model/config';
 import { inMaintenance } from '../policy/resolve';
 import { IgnoredSeries, policyLabels } from '../policy/series-policies';
@@ -21,7 +21,7 @@ import type {
   SampleSink,
   SeriesState,
 } from './processor-types';
-import { followPolicy, maintenanceOutput, maintenancePoint } from './policy-points';
+import { followPolicy, maintenanceEnd, maintenancePoint } from './policy-points';
 
 export type {
   DeadLetter,
@@ -307,14 +307,11 @@ export class Processor {
     }
     const values = scratchValues;
     ticket.expect(fillOutputValues(out, values) + (st.inMaintenance ? 1 : 0));
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (v !== undefined) this.sink.add(st.shard, st.outputs[i], v, p.timestamp, ticket);
-    }
+    this.sink.addPoint(st.shard, st.outputs, values, p.timestamp, ticket);
     if (st.inMaintenance) {
       // The first point after a window ends its shading (remote write has no staleness markers).
       st.inMaintenance = false;
-      this.sink.add(st.shard, maintenanceOutput(st), 0, p.timestamp, ticket);
+      maintenanceEnd(this.sink, st, p.timestamp, ticket);
     }
     const fits = st.detector.fits;
     if (fits > st.fits) {
@@ -329,7 +326,7 @@ export class Processor {
 }
 
 /** One point's output values at a time (scoring is synchronous), not an array per point. */
-const scratchValues = new Array<number | undefined>(OUTPUT_NAMES.length);
+const scratchValues = outputValueScratch();
 
 /** FNV-1a: a fast, stable string hash to pick a series' sink shard. */
 function fnv1a(s: string): number {

@@ -46,24 +46,31 @@ function byName(a: Label, b: Label): number {
 /**
  * Values of the six output series for one scored point, aligned with OUTPUT_NAMES, written
  * into `into` (the processor reuses one array rather than allocating one per point); returns
- * how many are defined. The observed value and the score are always written (every input
+ * how many are written. The observed value and the score are always written (every input
  * point is visible in Prometheus); expected values are NaN while the model warms up and are
- * skipped then.
+ * skipped then: NaN in `into` marks an output not written for this point. A typed array
+ * rather than an array of numbers: storing a fractional number in a plain array boxes it, six
+ * heap objects per point on the live path.
  */
-export function fillOutputValues(out: DetectorOutput, into: Array<number | undefined>): number {
+export function fillOutputValues(out: DetectorOutput, into: Float64Array): number {
   into[0] = out.value;
   into[1] = Number.isFinite(out.score) ? out.score : 0;
   into[2] = out.isAnomaly ? 1 : 0;
   let n = 3;
-  into[3] = Number.isFinite(out.expected) ? (n++, out.expected) : undefined;
-  into[4] = Number.isFinite(out.lower) ? (n++, out.lower) : undefined;
-  into[5] = Number.isFinite(out.upper) ? (n++, out.upper) : undefined;
+  into[3] = Number.isFinite(out.expected) ? (n++, out.expected) : NaN;
+  into[4] = Number.isFinite(out.lower) ? (n++, out.lower) : NaN;
+  into[5] = Number.isFinite(out.upper) ? (n++, out.upper) : NaN;
   return n;
 }
 
-/** fillOutputValues into a new array. */
+/** Room for one point's output values (fillOutputValues). */
+export function outputValueScratch(): Float64Array {
+  return new Float64Array(OUTPUT_NAMES.length);
+}
+
+/** fillOutputValues into a new array, `undefined` for an output not written. */
 export function outputValues(out: DetectorOutput): Array<number | undefined> {
-  const values = new Array<number | undefined>(OUTPUT_NAMES.length);
+  const values = outputValueScratch();
   fillOutputValues(out, values);
-  return values;
+  return Array.from(values, (v) => (Number.isNaN(v) ? undefined : v));
 }

@@ -191,16 +191,52 @@ export class RemoteWriteSink {
   /** Queue one sample of the output series `series` (labelSetRecord / labelSetRecords). */
   add(shard: number, series: LabelSetRecord, value: number, timestamp: number, ticket: AckTarget): void {
     const s = this.shards[shard % this.shards.length];
-    let tail = s.chunks[s.chunks.length - 1];
-    if (tail === undefined || tail.length >= this.opts.batchSamples) {
-      const { batchSamples } = this.opts;
-      tail = this.spare.pop() ?? new Chunk(Math.min(FIRST_CAPACITY, batchSamples), batchSamples);
-      tail.startedAt = this.now();
-      s.chunks.push(tail);
-    }
-    tail.push(series, value, timestamp, ticket);
+    this.tailOf(s).push(series, value, timestamp, ticket);
     s.queued++;
     this.pendingSamples++;
+    this.queued(s);
+  }
+
+  /**
+   * Queue the samples of one point: `values[i]` of the output series `outputs[i]`, NaN
+   * entries skipped; returns how many were queued. One call per point with the values in a
+   * typed array: passed to add() one by one, values and timestamps were boxed on the way,
+   * about 300 bytes of garbage per point on the live path (allocation profile, 10,000 series).
+   */
+  addPoint(
+    shard: number,
+    outputs: readonly LabelSetRecord[],
+    values: Float64Array,
+    timestamp: number,
+    ticket: AckTarget
+  ): number {
+    const s = this.shards[shard % this.shards.length];
+    let n = 0;
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      if (Number.isNaN(value)) continue;
+      this.tailOf(s).push(outputs[i], value, timestamp, ticket);
+      n++;
+    }
+    s.queued += n;
+    this.pendingSamples += n;
+    this.queued(s);
+    return n;
+  }
+
+  /** The shard's last chunk, or a new one when that is full. */
+  private tailOf(s: Shard): Chunk {
+    const tail = s.chunks[s.chunks.length - 1];
+    if (tail !== undefined && tail.length < this.opts.batchSamples) return tail;
+    const { batchSamples } = this.opts;
+    const chunk = this.spare.pop() ?? new Chunk(Math.min(FIRST_CAPACITY, batchSamples), batchSamples);
+    chunk.startedAt = this.now();
+    s.chunks.push(chunk);
+    return chunk;
+  }
+
+  /** After samples were queued: send a full request now, or start the flush timer. */
+  private queued(s: Shard): void {
     if (s.inFlight) return;
     if (s.queued >= this.opts.batchSamples) this.send(s);
     else if (!s.timer) s.timer = setTimeout(() => this.send(s), this.opts.flushMs);

@@ -15,16 +15,11 @@ import {
 import type { StateRecord } from '../../../src/pipeline/model-store';
 import { OffsetTracker } from '../../../src/pipeline/offsets';
 import { Processor, type RawMessage, type SampleSink } from '../../../src/pipeline/processor';
-import type { LabelSetRecord } from '../../../src/sink/encode';
+import { RecordingSink } from '../../support/recording-sink';
 
-class RecordingSink implements SampleSink {
-  samples: string[] = [];
-  add(_shard: number, { labels }: LabelSetRecord, value: number, ts: number): void {
-    const name = labels.find((l) => l.name === '__name__')!.value;
-    const host = labels.find((l) => l.name === 'host')?.value;
-    this.samples.push(`${name} ${host} ${ts} ${value}`);
-  }
-}
+/** A sink's samples as `<output> <host> <ts> <value>` lines. */
+const lines = (sink: RecordingSink): string[] =>
+  sink.samples.map((s) => `${s.name} ${s.labels.host} ${s.ts} ${s.value}`);
 
 const T = Date.UTC(2026, 10, 20);
 const codec = streamingDetectorCodec();
@@ -183,12 +178,12 @@ describe('Processor checkpoints', () => {
       second.restoreSeries(c, codec.decode(joinForest(c, b.forest)));
     }
     for (const m of all.slice(cut)) second.process(m, 'native', tracker.open(m.topic, m.partition, m.offset));
-    expect(restartedSink.samples.length).toBeGreaterThan(0);
+    expect(lines(restartedSink).length).toBeGreaterThan(0);
     // Every sample the restarted processor wrote equals the uninterrupted run's sample.
-    const reference = new Set(refSink.samples);
-    for (const s of restartedSink.samples) expect(reference.has(s)).toBe(true);
-    expect(restartedSink.samples).toEqual(
-      refSink.samples.slice(refSink.samples.length - restartedSink.samples.length)
+    const reference = new Set(lines(refSink));
+    for (const s of lines(restartedSink)) expect(reference.has(s)).toBe(true);
+    expect(lines(restartedSink)).toEqual(
+      lines(refSink).slice(lines(refSink).length - lines(restartedSink).length)
     );
   });
 
@@ -207,12 +202,12 @@ describe('Processor checkpoints', () => {
     for (const m of all.slice(80)) restarted.process(m, 'native', tracker.open(m.topic, 0, m.offset));
     for (const m of all) second.process(m, 'native', tracker.open(m.topic, 0, m.offset));
     // Only points after the checkpoint produce samples, exactly as the uninterrupted run did.
-    expect(restartedSink.samples.length).toBeGreaterThan(0);
+    expect(lines(restartedSink).length).toBeGreaterThan(0);
     const fresh = new RecordingSink();
     const uninterrupted = processor(fresh);
     for (const m of all) uninterrupted.process(m, 'native', tracker.open(m.topic, 0, m.offset));
-    const afterCheckpoint = fresh.samples.filter((s) => Number(s.split(' ')[2]) >= T + 50 * 60_000);
-    expect(restartedSink.samples).toEqual(afterCheckpoint);
+    const afterCheckpoint = lines(fresh).filter((s) => Number(s.split(' ')[2]) >= T + 50 * 60_000);
+    expect(lines(restartedSink)).toEqual(afterCheckpoint);
   });
 
   it('states taken in slices at different offsets restore from the first slice into identical samples', () => {
@@ -285,8 +280,8 @@ describe('Processor checkpoints', () => {
     // samples, with no gap and no duplicate.
     for (const host of ['a', 'b', 'd']) {
       const mine = (xs: string[]) => xs.filter((x) => x.split(' ')[1] === host);
-      const got = mine(restartedSink.samples);
-      const want = mine(refSink.samples);
+      const got = mine(lines(restartedSink));
+      const want = mine(lines(refSink));
       expect(got.length).toBeGreaterThan(0);
       expect(got).toEqual(want.slice(want.length - got.length));
     }
@@ -294,7 +289,11 @@ describe('Processor checkpoints', () => {
     // offset 604, i = 201), d's at 612 (its last offset 611, i = 203): each resumes after
     // its own last point.
     const firstTs = (host: string) =>
-      Number(restartedSink.samples.find((x) => x.split(' ')[1] === host)!.split(' ')[2]);
+      Number(
+        lines(restartedSink)
+          .find((x) => x.split(' ')[1] === host)!
+          .split(' ')[2]
+      );
     expect((firstTs('a') - T) / 60_000).toBe(200);
     expect((firstTs('b') - T) / 60_000).toBe(202);
     expect((firstTs('d') - T) / 60_000).toBe(204);

@@ -2,21 +2,11 @@ import type { SeriesDetector } from '../../../src/model/types';
 import { encodeDetectorState } from '../../../src/model/state-codec';
 import { streamingDetectorFactory } from '../../../src/pipeline/detector-codec';
 import { OffsetTracker } from '../../../src/pipeline/offsets';
-import { Processor, type RawMessage, type SampleSink } from '../../../src/pipeline/processor';
+import { Processor, type RawMessage } from '../../../src/pipeline/processor';
+import { RecordingSink } from '../../support/recording-sink';
 import { parsePolicy } from '../../../src/policy/parse';
 import { PolicySnapshot } from '../../../src/policy/snapshot';
-import type { LabelSetRecord } from '../../../src/sink/encode';
-import type { AckTarget } from '../../../src/sink/sink';
 import { generateSeries, STEP_MS, START } from '../../support/policy-series';
-
-class RecordingSink implements SampleSink {
-  samples: { name: string; labels: Record<string, string>; value: number; ts: number; ticket: AckTarget }[] =
-    [];
-  add(_shard: number, { labels }: LabelSetRecord, value: number, ts: number, ticket: AckTarget): void {
-    const l = Object.fromEntries(labels.map((x) => [x.name, x.value]));
-    this.samples.push({ name: l.__name__!, labels: l, value, ts, ticket });
-  }
-}
 
 let offset = 0;
 const msg = (metric: string, host: string, ts: number, value: number): RawMessage => ({

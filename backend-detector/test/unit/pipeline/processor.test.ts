@@ -1,8 +1,7 @@
 import type { DetectorOutput, SeriesDetector } from '../../../src/model/types';
 import { OffsetTracker } from '../../../src/pipeline/offsets';
-import { Processor, type RawMessage, type SampleSink } from '../../../src/pipeline/processor';
-import type { LabelSetRecord } from '../../../src/sink/encode';
-import type { AckTarget } from '../../../src/sink/sink';
+import { Processor, type RawMessage } from '../../../src/pipeline/processor';
+import { RecordingSink } from '../../support/recording-sink';
 
 /** Flags values above 100; warms up for one point (expected NaN) to exercise skipping. */
 class ThresholdDetector implements SeriesDetector {
@@ -25,21 +24,6 @@ class ThresholdDetector implements SeriesDetector {
   }
   gap(timestamp: number): DetectorOutput {
     return { ...this.update(timestamp, 0), value: NaN, score: NaN, score01: NaN, isAnomaly: false };
-  }
-}
-
-class RecordingSink implements SampleSink {
-  samples: Array<{
-    shard: number;
-    name: string;
-    labels: Record<string, string>;
-    value: number;
-    ts: number;
-    ticket: AckTarget;
-  }> = [];
-  add(shard: number, { labels }: LabelSetRecord, value: number, ts: number, ticket: AckTarget): void {
-    const l = Object.fromEntries(labels.map((x) => [x.name, x.value]));
-    this.samples.push({ shard, name: l.__name__, labels: l, value, ts, ticket });
   }
 }
 

@@ -83,6 +83,42 @@ describe('RemoteWriteSink', () => {
     sink.close();
   });
 
+  it('queues a point with addPoint: NaN outputs skipped, requests split at batchSamples', async () => {
+    const w = new ScriptedWriter();
+    const sink = makeSink(w, { batchSamples: 4, flushMs: 300 });
+    const t = new Ticket();
+    const outputs = [0, 1, 2, 3, 4, 5].map(series);
+    expect(sink.addPoint(0, outputs, Float64Array.of(1.5, 0, 1, NaN, NaN, 7), 1000, t)).toBe(4);
+    // Four queued = one full request; the next point's first two fill the next one halfway.
+    expect(sink.addPoint(0, outputs, Float64Array.of(2.5, NaN, 0, 3, NaN, NaN), 2000, t)).toBe(3);
+    expect(sink.pending).toBe(7);
+    const sent = (r: TimeSeries[]) =>
+      r.map((ts) => [ts.labels[0].value, ts.samples[0].value, ts.samples[0].timestamp]);
+    expect(w.requests.map(sent)).toEqual([
+      [
+        ['s0', 1.5, 1000],
+        ['s1', 0, 1000],
+        ['s2', 1, 1000],
+        ['s5', 7, 1000],
+      ],
+    ]);
+    w.answer();
+    await tick();
+    void sink.flush(1000);
+    expect(w.requests.slice(1).map(sent)).toEqual([
+      [
+        ['s0', 2.5, 2000],
+        ['s2', 0, 2000],
+        ['s3', 3, 2000],
+      ],
+    ]);
+    w.answer();
+    await tick();
+    expect(t.acked).toBe(7);
+    expect(sink.pending).toBe(0);
+    sink.close();
+  });
+
   it('groups samples of one series into one TimeSeries, in order', async () => {
     const w = new ScriptedWriter();
     const sink = makeSink(w, { batchSamples: 10 });
