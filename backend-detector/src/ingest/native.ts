@@ -1,4 +1,4 @@
-import { cleanLabels } from './labels';
+import { cleanLabels, sanitizeLabelName } from './labels';
 import { parseNativeTimestamp } from './timestamps';
 import { InvalidMessageError, type MetricPoint } from './types';
 
@@ -20,23 +20,26 @@ function decodeOne(item: unknown, where: string): MetricPoint {
     throw new InvalidMessageError('wrong_type', `${where || 'message'} must be an object`);
   }
   const o = item as Record<string, unknown>;
-  for (const field of ['ts', 'metric', 'value'] as const) {
-    if (o[field] === undefined || o[field] === null) {
-      throw new InvalidMessageError('missing_field', `${where}${where ? '.' : ''}${field} is missing`);
-    }
-  }
-  if (typeof o.metric !== 'string' || o.metric === '') {
+  const { ts, metric, value } = o;
+  if (ts === undefined || ts === null) throw missing(where, 'ts');
+  if (metric === undefined || metric === null) throw missing(where, 'metric');
+  if (value === undefined || value === null) throw missing(where, 'value');
+  if (typeof metric !== 'string' || metric === '') {
     throw new InvalidMessageError('wrong_type', `${where}.metric must be a non-empty string`);
   }
-  if (typeof o.value !== 'number') {
-    throw new InvalidMessageError('wrong_type', `${where}.value must be a number, got ${typeof o.value}`);
+  if (typeof value !== 'number') {
+    throw new InvalidMessageError('wrong_type', `${where}.value must be a number, got ${typeof value}`);
   }
   // JSON has no NaN, but 1e999 parses to Infinity.
-  if (!Number.isFinite(o.value)) {
+  if (!Number.isFinite(value)) {
     throw new InvalidMessageError('non_finite', `${where}.value is not finite`);
   }
-  const timestamp = parseNativeTimestamp(o.ts);
-  return { metric: o.metric, labels: decodeLabels(o.labels, where), timestamp, value: o.value };
+  const timestamp = parseNativeTimestamp(ts);
+  return { metric, labels: decodeLabels(o.labels, where), timestamp, value };
+}
+
+function missing(where: string, field: string): InvalidMessageError {
+  return new InvalidMessageError('missing_field', `${where}${where ? '.' : ''}${field} is missing`);
 }
 
 function decodeLabels(raw: unknown, where: string): Record<string, string> {
@@ -45,12 +48,17 @@ function decodeLabels(raw: unknown, where: string): Record<string, string> {
     throw new InvalidMessageError('wrong_type', `${where}.labels must be an object`);
   }
   const source = raw as Record<string, unknown>;
-  for (const name of Object.keys(source)) {
-    if (typeof source[name] !== 'string') {
+  let clean = true;
+  for (const name in source) {
+    const value = source[name];
+    if (typeof value !== 'string') {
       throw new InvalidMessageError('wrong_type', `${where}.labels.${name} must be a string`);
     }
+    if (value === '' || sanitizeLabelName(name) !== name) clean = false;
   }
-  // cleanLabels copies into an object of its own (sanitized names, never `__proto__`), and
-  // JSON.parse made every label, `__proto__` included, an own data property: no copy first.
-  return cleanLabels(source as Record<string, string>);
+  // JSON.parse made a plain object of our own whose every label, `__proto__` included, is an
+  // own data property. When no name needs sanitizing and no value is empty, it is what
+  // cleanLabels would build (the usual message: no copy per point); otherwise cleanLabels
+  // copies into an object of its own with sanitized names.
+  return clean ? (source as Record<string, string>) : cleanLabels(source as Record<string, string>);
 }

@@ -48,6 +48,19 @@ describe('native JSON', () => {
     expect(d.points[0].labels).toEqual({ exported_metric: 'x', a_b: 'y', label__x: 'z' });
   });
 
+  it.each([
+    ['an empty value alone', '{"host":"a","e":""}', { host: 'a' }],
+    ['a __proto__ label alone', '{"host":"a","__proto__":"p"}', { host: 'a', label__proto__: 'p' }],
+    ['clean labels', '{"host":"a","dc":"x"}', { host: 'a', dc: 'x' }],
+  ])('labels with %s come out clean, as own properties of a plain object', (_, labels, want) => {
+    const d = dec(`{"ts":${T},"metric":"m","value":1,"labels":${labels}}`);
+    if (d.format === 'collectd') throw new Error('wrong format');
+    const got = d.points[0].labels;
+    expect(got).toEqual(want);
+    expect(Object.keys(got)).toEqual(Object.keys(want));
+    expect(Object.getPrototypeOf(got)).toBe(Object.prototype);
+  });
+
   it.each<[string, InvalidReason]>([
     ['{"ts":1,"metric":', 'invalid_json'],
     ['{"metric":"m","value":1}', 'missing_field'],
