@@ -19,6 +19,7 @@ export interface DetectorConfig {
   dlqTopic: string;
   fromBeginning: boolean;
   kafkaConcurrency: number;
+  kafkaFetchMinBytes: number;
   kafkaSessionTimeoutMs: number;
   kafkaTls: boolean;
   kafkaTlsCaFile: string;
