@@ -20,6 +20,7 @@ export interface DetectorConfig {
   fromBeginning: boolean;
   kafkaConcurrency: number;
   kafkaFetchMinBytes: number;
+  kafkaFetchMaxWaitMs: number;
   kafkaSessionTimeoutMs: number;
   kafkaTls: boolean;
   kafkaTlsCaFile: string;

@@ -87,7 +87,17 @@ export const SETTINGS = [
     min: 1,
     max: 16777216,
     description:
-      'The broker answers a fetch once this many bytes are there or 250 ms have passed: larger means fewer, bigger batches and less CPU per point on a busy stream; the wait never exceeds 250 ms',
+      'The broker answers a fetch once this many bytes are there or kafkaFetchMaxWaitMs have passed: larger means fewer, bigger batches and less CPU per point on a busy stream',
+  },
+  {
+    name: 'kafkaFetchMaxWaitMs',
+    env: 'ANOMALYLENS_KAFKA_FETCH_MAX_WAIT_MS',
+    type: 'int',
+    default: '100',
+    min: 1,
+    max: 10000,
+    description:
+      'Longest the broker holds a fetch for kafkaFetchMinBytes: the most a point waits in Kafka before the detector sees it, and how long an idle fetch can hold up a shutdown',
   },
   {
     name: 'kafkaSessionTimeoutMs',
