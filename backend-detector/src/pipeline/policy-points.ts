@@ -50,8 +50,7 @@ export function maintenancePoint(
   for (const v of values) if (!Number.isNaN(v)) n++;
   ticket.expect(n);
   sink.addPoint(st.shard, st.outputs, values, p.timestamp, ticket);
-  maintenanceFlag[0] = 1;
-  sink.addPoint(st.shard, [maintenanceOutput(st)], maintenanceFlag, p.timestamp, ticket);
+  maintenanceSample(sink, st, 1, p.timestamp, ticket);
   // `st.anomalous` stays: an event open before the window is the same event after it, not a
   // new one to count in anomalies_total.
   st.inMaintenance = true;
@@ -59,16 +58,18 @@ export function maintenancePoint(
 }
 
 /**
- * The first point after a maintenance window writes `anomalylens_maintenance` 0 once, which
- * ends its shading (remote write has no staleness markers). The caller counted the sample.
+ * `anomalylens_maintenance` of the series: 1 for a point inside a window, 0 once at the first
+ * point after one, which ends its shading (remote write has no staleness markers). The
+ * caller counted the sample in its ticket.
  */
-export function maintenanceEnd(
+export function maintenanceSample(
   sink: SampleSink,
   st: SeriesState,
+  flag: 0 | 1,
   timestamp: number,
   ticket: BatchTicket
 ): void {
-  maintenanceFlag[0] = 0;
+  maintenanceFlag[0] = flag;
   sink.addPoint(st.shard, [maintenanceOutput(st)], maintenanceFlag, timestamp, ticket);
 }
 

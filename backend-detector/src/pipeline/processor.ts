@@ -21,7 +21,7 @@ import type {
   SampleSink,
   SeriesState,
 } from './processor-types';
-import { followPolicy, maintenanceEnd, maintenancePoint } from './policy-points';
+import { followPolicy, maintenancePoint, maintenanceSample } from './policy-points';
 
 export type {
   DeadLetter,
@@ -311,7 +311,7 @@ export class Processor {
     if (st.inMaintenance) {
       // The first point after a window ends its shading (remote write has no staleness markers).
       st.inMaintenance = false;
-      maintenanceEnd(this.sink, st, p.timestamp, ticket);
+      maintenanceSample(this.sink, st, 0, p.timestamp, ticket);
     }
     const fits = st.detector.fits;
     if (fits > st.fits) {
