@@ -123,8 +123,10 @@ kafka_start() {
   mkdir -p "$dir/data"
   sed "s#@LOG_DIRS@#$dir/data#" "$here/kafka/server.properties" >"$dir/server.properties"
   local cluster_id java_opts
-  # A Kafka cluster id is 16 random bytes in URL-safe base64 without padding.
-  cluster_id="$(node -e "process.stdout.write(require('crypto').randomBytes(16).toString('base64url'))")"
+  # A Kafka cluster id is 16 random bytes in URL-safe base64 without padding. Like Kafka's own
+  # Uuid.randomUuid, never one starting with '-': kafka-storage would read it as an option
+  # ("--cluster-id: expected one argument"), which failed one start in 64.
+  cluster_id="$(node -e "const { randomBytes } = require('crypto'); let id; do id = randomBytes(16).toString('base64url'); while (id.startsWith('-')); process.stdout.write(id)")"
   java_opts=(-Djava.awt.headless=true -Dlog4j2.configurationFile="$here/kafka/log4j2.properties")
   if ! java "${java_opts[@]}" -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool format \
     --cluster-id "$cluster_id" --config "$dir/server.properties" >"$dir/format.log" 2>&1; then
